@@ -1,0 +1,470 @@
+"""The asyncio server: listeners, connections, message dispatch, operation accounting, shutdown.
+
+One task per connection reads a message, runs its command to completion and writes the reply, like a mongod
+service thread. Commands run on the event loop; handlers that wait (awaitable hello, tailable getMore) are
+coroutines, so one waiting client never blocks another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import itertools
+import os
+import socket
+import time
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bson.int64 import Int64
+from bson.objectid import ObjectId
+
+from mongosim import commands, logs
+from mongosim.cli import ServerConfig
+from mongosim.context import CommandContext
+from mongosim.cursors import CursorManager
+from mongosim.errors import CommandError, ProtocolError
+from mongosim.stats import ServerStats
+from mongosim.storage.engine import StorageEngine
+from mongosim.wire import messages as wire
+
+_SLOW_PRE = ("planSummary", "planningTimeMicros", "nShards", "cursorid", "exhaust", "keysExamined",
+             "docsExamined", "hasSortStage", "usedDisk", "fromMultiPlanner", "fromPlanCache", "nMatched",
+             "nBatches", "nModified", "ninserted", "ndeleted", "nUpserted", "cursorExhausted", "keysInserted",
+             "keysDeleted", "writeConflicts")
+_SLOW_POST = ("nreturned", "queryHash", "planCacheShapeHash", "planCacheKey", "queryFramework")
+_READ_COMMANDS = frozenset({"find", "getMore", "aggregate", "count", "distinct"})
+_WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findAndModify"})
+_SECRET_FIELDS = frozenset({"pwd", "password", "payload", "saslStart", "saslContinue", "key", "keyFile"})
+
+
+class StartupError(Exception):
+    """The server cannot start: the message mongod prints and the exit code it uses (48 address in use,
+    100 dbpath problems, 2 bad options)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class CloseConnection(Exception):
+    """Raised by a handler (shutdown) to close the client's connection without replying."""
+
+
+def redact(value: Any) -> Any:
+    """A copy of a command with credentials replaced, for logs and currentOp."""
+    if isinstance(value, dict):
+        return {k: ("###" if k in _SECRET_FIELDS and k != "saslStart" else redact(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+class Connection:
+    def __init__(self, server: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 connection_id: int) -> None:
+        self.server = server
+        self.reader = reader
+        self.writer = writer
+        self.id = connection_id
+        peer = writer.get_extra_info("peername")
+        sock = writer.get_extra_info("sockname")
+        self.remote = _format_address(peer)
+        self.local = _format_address(sock)
+        self.client_metadata: dict[str, Any] | None = None
+        self.hello_count = 0
+        self.created = time.time()
+        self.current: CommandContext | None = None
+        # Filled in by the auth layer: [{"user": ..., "db": ...}]
+        self.authenticated_users: list[dict[str, str]] = []
+        self.state: dict[str, Any] = {}
+        self._response_ids = itertools.count(1)
+
+    @property
+    def ctx_name(self) -> str:
+        return f"conn{self.id}"
+
+    @property
+    def app_name(self) -> str | None:
+        meta = self.client_metadata or {}
+        app = meta.get("application")
+        return app.get("name") if isinstance(app, dict) else None
+
+    @property
+    def is_loopback(self) -> bool:
+        host = self.remote.rsplit(":", 1)[0].strip("[]")
+        return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.") or self.remote == "anonymous unix socket"
+
+    async def run(self) -> None:
+        server = self.server
+        try:
+            while not server.shutting_down:
+                message = await wire.read_message(self.reader)
+                if message is None:
+                    break
+                server.stats.bytes_in += message.length
+                server.stats.num_requests += 1
+                await self._handle(message)
+        except ProtocolError as exc:
+            server.log.log("W", "NETWORK", logs.ID_BAD_MESSAGE, self.ctx_name, "Error receiving request from client. "
+                           "Ending connection from remote", {"error": {"code": 17, "codeName": "ProtocolError",
+                                                                        "errmsg": str(exc)},
+                                                              "remote": self.remote, "connectionId": self.id})
+        except CloseConnection:
+            pass
+        except (ConnectionError, asyncio.IncompleteReadError, OSError):
+            pass
+        finally:
+            self.close()
+
+    async def _handle(self, message: wire.Message) -> None:
+        if message.op_code == wire.OP_COMPRESSED:
+            message = wire.decompress(message)
+        if message.op_code == wire.OP_MSG:
+            await self._handle_op_msg(message)
+        elif message.op_code == wire.OP_QUERY:
+            await self._handle_op_query(message)
+        elif message.op_code in wire.REMOVED_OPCODES:
+            raise ProtocolError(f"{wire.REMOVED_OPCODES[message.op_code]} is no longer supported "
+                                "(opcode {message.op_code})")
+        else:
+            raise ProtocolError(f"Unknown opcode {message.op_code}")
+
+    async def _handle_op_msg(self, message: wire.Message) -> None:
+        try:
+            request = wire.decode_op_msg(message)
+        except CommandError as exc:
+            self._send(wire.encode_op_msg(exc.to_document(), next(self._response_ids), message.request_id))
+            return
+        cmd = request.command()
+        db = cmd.get("$db")
+        ctx = self.server.new_context(self, db if isinstance(db, str) else "", cmd, "op_msg")
+        if not isinstance(db, str):
+            reply = CommandError(40571, "OP_MSG requests require a $db argument").to_document()
+        else:
+            reply = await self.server.execute(ctx, request)
+        if request.more_to_come:
+            self.server.finish(ctx, reply, 0)
+            if reply.get("code") == 10107:  # not primary on a fire-and-forget write: close, as mongod does
+                raise CloseConnection
+            return
+        data = wire.encode_op_msg(reply, next(self._response_ids), message.request_id,
+                                  checksum=request.checksum_present)
+        self._send(data)
+        self.server.finish(ctx, reply, len(data))
+        if self.writer.transport.get_write_buffer_size() > 1 << 20:
+            await self.writer.drain()
+
+    async def _handle_op_query(self, message: wire.Message) -> None:
+        request = wire.decode_op_query(message)
+        cmd = request.command()
+        ctx = self.server.new_context(self, request.database, cmd, "op_query")
+        name = next(iter(cmd), "")
+        if not request.full_collection_name.endswith(".$cmd"):
+            reply = CommandError(5739101, "OP_QUERY is no longer supported. The client driver may require an "
+                                 "upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal"
+                                 ).to_document()
+        elif name not in commands.OP_QUERY_ALLOWED:
+            reply = CommandError("UnsupportedOpQueryCommand",
+                                 f"Unsupported OP_QUERY command: {name}. The client driver may require an upgrade. "
+                                 "For more details see https://dochub.mongodb.org/core/legacy-opcode-removal"
+                                 ).to_document()
+        else:
+            reply = await self.server.execute(ctx, None)
+        data = wire.encode_op_reply(reply, next(self._response_ids), message.request_id)
+        self._send(data)
+        self.server.finish(ctx, reply, len(data))
+
+    def _send(self, data: bytes) -> None:
+        self.server.stats.bytes_out += len(data)
+        self.writer.write(data)
+
+    def close(self) -> None:
+        if self.server.connections.pop(self.id, None) is None:
+            return
+        try:
+            self.writer.close()
+        except Exception:
+            pass
+        self.server.log.info("NETWORK", logs.ID_CONN_ENDED, self.ctx_name, "Connection ended",
+                             {"remote": self.remote, "uuid": {"$uuid": self.state.get("uuid", "")},
+                              "connectionId": self.id, "connectionCount": len(self.server.connections)})
+        for hook in self.server.connection_closed_hooks:
+            hook(self)
+
+
+def _format_address(addr: Any) -> str:
+    if isinstance(addr, tuple) and len(addr) >= 2:
+        host = addr[0]
+        return f"[{host}]:{addr[1]}" if ":" in host else f"{host}:{addr[1]}"
+    if isinstance(addr, str) and addr:
+        return addr
+    return "anonymous unix socket"
+
+
+ReplyHook = Callable[[CommandContext, dict[str, Any]], None]
+OpObserver = Callable[[CommandContext, dict[str, Any], int, int], None]
+
+
+class Server:
+    def __init__(self, config: ServerConfig, logger: logs.Logger) -> None:
+        self.config = config
+        self.log = logger
+        self.process = config.process
+        self.started = time.time()
+        self.started_monotonic = time.monotonic()
+        self.pid = os.getpid()
+        self.hostname = socket.gethostname()
+        self.process_id = ObjectId()
+        self.topology_counter = 0
+        self._topology_changed = asyncio.Event()
+        self.connections: dict[int, Connection] = {}
+        self._connection_ids = itertools.count(1)
+        self._opids = itertools.count(1)
+        self.active_ops: dict[int, CommandContext] = {}
+        self.stats = ServerStats()
+        self.cursors = CursorManager()
+        self.storage: StorageEngine | None = None
+        self.parameters: dict[str, Any] = {}
+        self.slowms = config.slowms
+        self.slow_op_sample_rate = config.slow_op_sample_rate
+        self.profile_level = config.profile_level
+        self.shutting_down = False
+        self.bound_port: int | None = None
+        self._listeners: list[asyncio.AbstractServer] = []
+        self._stopped = asyncio.Event()
+        self._periodic: list[asyncio.Task[None]] = []
+        # Extension points for the layers above the core (replication, sharding, auth, profiler).
+        self.reply_hooks: list[ReplyHook] = []
+        self.op_observers: list[OpObserver] = []
+        self.connection_closed_hooks: list[Callable[[Connection], None]] = []
+        self.before_command: list[Callable[[CommandContext, Any], Awaitable[None] | None]] = []
+        self.shutdown_hooks: list[Callable[[], Awaitable[None] | None]] = []
+        commands.load_all()
+
+    # ----------------------------------------------------------------------------------------- start/stop
+    @property
+    def host_and_port(self) -> str:
+        port = self.bound_port or self.config.port
+        return self.hostname if port == 27017 else f"{self.hostname}:{port}"
+
+    def uptime(self) -> float:
+        return time.monotonic() - self.started_monotonic
+
+    async def start(self) -> None:
+        """Open storage and start listening; raises StartupError with mongod's exit code on failure."""
+        if self.process == "mongod":
+            from mongosim.storage.engine import StorageStartupError
+
+            self.storage = StorageEngine(self.config.dbpath)
+            try:
+                self.storage.open()
+            except StorageStartupError as exc:
+                raise StartupError(str(exc), exc.exit_code) from exc
+        port = self.config.port
+        for host in self.config.bind_ips:
+            try:
+                listener = await asyncio.start_server(self._accept, host=host, port=port, reuse_address=True,
+                                                      limit=1 << 20, backlog=512)
+            except OSError as exc:
+                await self._close_listeners()
+                if self.storage is not None:
+                    self.storage.close()
+                code = 48 if exc.errno == errno.EADDRINUSE else 48
+                self.log.error("NETWORK", 23024, "initandlisten", "Failed to set up listener",
+                               {"error": {"code": 9001, "codeName": "SocketException",
+                                          "errmsg": os.strerror(exc.errno or errno.EADDRINUSE)}})
+                raise StartupError(f"Failed to set up listener: SocketException: "
+                                   f"{os.strerror(exc.errno or errno.EADDRINUSE)}", code) from exc
+            self._listeners.append(listener)
+            sockname = listener.sockets[0].getsockname() if listener.sockets else (host, port)
+            self.bound_port = sockname[1]
+            self.log.info("NETWORK", logs.ID_LISTENING, "listener", "Listening on", {"address": host})
+        self.add_periodic("clientcursormon", 4.0, self._expire_cursors)
+        self.log.info("NETWORK", logs.ID_WAITING, "listener", "Waiting for connections",
+                      {"port": self.bound_port, "ssl": "off"})
+
+    def add_periodic(self, name: str, interval: float, fn: Callable[[], Awaitable[None] | None]) -> None:
+        async def loop() -> None:
+            while not self.shutting_down:
+                await asyncio.sleep(interval)
+                try:
+                    result = fn()
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception as exc:  # a background job must not die silently
+                    self.log.error("-", 23000, name, "Background job failed",
+                                   {"error": repr(exc), "trace": traceback.format_exc(limit=5)})
+
+        self._periodic.append(asyncio.get_running_loop().create_task(loop(), name=name))
+
+    def _expire_cursors(self) -> None:
+        for cursor in self.cursors.expire_idle():
+            self.stats.cursors_timed_out += 1
+            self.log.info("QUERY", logs.ID_CURSOR_TIMED_OUT, "clientcursormon", "Cursor timed out",
+                          {"cursorId": Int64(cursor.id), "idleSince": cursor.last_access})
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    def request_shutdown(self, reason: str) -> None:
+        if self.shutting_down:
+            return
+        self.shutting_down = True
+        asyncio.get_running_loop().create_task(self._shutdown(reason))
+
+    async def _close_listeners(self) -> None:
+        for listener in self._listeners:
+            listener.close()
+        self._listeners.clear()
+
+    async def _shutdown(self, reason: str) -> None:
+        self.log.info("CONTROL", logs.ID_SHUTDOWN_START, "-", "Shutting down", {"reason": reason})
+        await self._close_listeners()
+        for hook in self.shutdown_hooks:
+            result = hook()
+            if asyncio.iscoroutine(result):
+                await result
+        for task in self._periodic:
+            task.cancel()
+        for conn in list(self.connections.values()):
+            conn.close()
+        if self.storage is not None:
+            self.storage.close()
+        self.log.info("CONTROL", logs.ID_SHUTDOWN_DONE, "-", "Now exiting")
+        self._stopped.set()
+
+    # ----------------------------------------------------------------------------------------- topology
+    def bump_topology(self) -> None:
+        """A state change: awaitable hello waiters wake up with the new topologyVersion."""
+        self.topology_counter += 1
+        self._topology_changed.set()
+        self._topology_changed = asyncio.Event()
+
+    def topology_version(self) -> dict[str, Any]:
+        return {"processId": self.process_id, "counter": Int64(self.topology_counter)}
+
+    async def wait_topology_change(self, timeout_s: float) -> bool:
+        event = self._topology_changed
+        try:
+            await asyncio.wait_for(event.wait(), timeout_s)
+            return True
+        except TimeoutError:
+            return False
+
+    # ----------------------------------------------------------------------------------------- connections
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+        if self.shutting_down:
+            writer.close()
+            return
+        conn = Connection(self, reader, writer, next(self._connection_ids))
+        self.connections[conn.id] = conn
+        self.stats.connections_created += 1
+        conn.state["uuid"] = str(uuid.uuid4())
+        self.log.info("NETWORK", logs.ID_CONN_ACCEPTED, "listener", "Connection accepted",
+                      {"remote": conn.remote, "isLoadBalanced": False, "uuid": {"$uuid": conn.state["uuid"]},
+                       "connectionId": conn.id, "connectionCount": len(self.connections)})
+        try:
+            await conn.run()
+        except asyncio.CancelledError:
+            conn.close()
+
+    # ----------------------------------------------------------------------------------------- commands
+    def new_context(self, conn: Connection | None, db: str, cmd: dict[str, Any], protocol: str) -> CommandContext:
+        name = next(iter(cmd), "")
+        return CommandContext(self, conn, db, name, cmd, protocol, next(self._opids))
+
+    async def execute(self, ctx: CommandContext, request: Any) -> dict[str, Any]:
+        """Run one command and return its reply document (errors become ``ok: 0`` replies)."""
+        spec = commands.lookup(ctx.name, self.process)
+        self.active_ops[ctx.opid] = ctx
+        if ctx.conn is not None:
+            ctx.conn.current = ctx
+        try:
+            if spec is None:
+                if not ctx.name:
+                    raise CommandError("FailedToParse", "Empty command object")
+                raise CommandError("CommandNotFound", f"no such command: '{ctx.name}'")
+            if spec.counter is not None:
+                self.stats.opcounters[spec.counter] += 1
+            if spec.admin_only and ctx.db != "admin":
+                raise CommandError("Unauthorized", f"{ctx.name} may only be run against the admin database.")
+            for check in self.before_command:
+                pending = check(ctx, spec)
+                if asyncio.iscoroutine(pending):
+                    await pending
+            result = spec.handler(ctx, ctx.cmd)
+            if asyncio.iscoroutine(result):
+                result = await result
+            reply: dict[str, Any] = result  # type: ignore[assignment]
+            reply.setdefault("ok", 1.0)
+        except CommandError as exc:
+            reply = exc.to_document()
+        except CloseConnection:
+            raise
+        except Exception as exc:
+            self.stats.asserts["regular"] += 1
+            self.log.error("COMMAND", 23000, ctx.conn.ctx_name if ctx.conn else "-", "Command failed with an "
+                           "internal error", {"command": ctx.name, "error": repr(exc),
+                                             "trace": traceback.format_exc(limit=8)})
+            reply = CommandError("InternalError", f"simulator internal error in {ctx.name}: {exc}").to_document()
+        finally:
+            self.active_ops.pop(ctx.opid, None)
+            if ctx.conn is not None:
+                ctx.conn.current = None
+        for hook in self.reply_hooks:
+            hook(ctx, reply)
+        return reply
+
+    def finish(self, ctx: CommandContext, reply: dict[str, Any], reslen: int) -> None:
+        """Account for a finished operation: counters, latencies, the slow query log, observers."""
+        micros = int((time.monotonic() - ctx.started) * 1_000_000)
+        millis = micros // 1000
+        ok = reply.get("ok") == 1
+        totals = self.stats.commands[ctx.name]
+        totals[0] += 1
+        if not ok:
+            totals[1] += 1
+        kind = "reads" if ctx.name in _READ_COMMANDS else "writes" if ctx.name in _WRITE_COMMANDS else "commands"
+        latency = self.stats.latencies[kind]
+        latency[0] += micros
+        latency[1] += 1
+        if millis > self.slowms or self.config.verbosity >= 1:
+            self.log.info("COMMAND", logs.ID_SLOW_QUERY, ctx.conn.ctx_name if ctx.conn else "-", "Slow query",
+                          self.slow_query_attr(ctx, reply, reslen, millis))
+        for observer in self.op_observers:
+            observer(ctx, reply, reslen, millis)
+
+    def slow_query_attr(self, ctx: CommandContext, reply: dict[str, Any], reslen: int, millis: int) -> dict[str, Any]:
+        attr: dict[str, Any] = {"type": "command", "isFromUserConnection": True, "ns": ctx.namespace}
+        if ctx.conn is not None and ctx.conn.app_name:
+            attr["appName"] = ctx.conn.app_name
+        attr["command"] = redact(ctx.cmd)
+        debug = ctx.debug
+        for key in _SLOW_PRE:
+            if key in debug:
+                attr[key] = debug[key]
+        attr["numYields"] = 0
+        for key in _SLOW_POST:
+            if key in debug:
+                attr[key] = debug[key]
+        if reply.get("ok") != 1:
+            attr["ok"] = 0
+            attr["errMsg"] = reply.get("errmsg")
+            attr["errName"] = reply.get("codeName")
+            attr["errCode"] = reply.get("code")
+        attr["reslen"] = reslen
+        attr["locks"] = {}
+        attr["storage"] = {}
+        attr["remote"] = ctx.conn.remote if ctx.conn else ""
+        attr["protocol"] = ctx.protocol
+        attr["durationMillis"] = millis
+        return attr

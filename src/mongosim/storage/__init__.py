@@ -1,0 +1,1 @@
+"""Storage: the catalog of databases and collections, documents, indexes, journal and checkpoints."""

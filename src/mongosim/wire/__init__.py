@@ -1,0 +1,1 @@
+"""MongoDB wire protocol: framing, message classes and their strict parsing."""

@@ -1,0 +1,37 @@
+"""Shared fixtures: real simulator processes on loopback, driven by pymongo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pymongo
+import pytest
+
+from tests.support.simproc import SimProcess
+
+
+@pytest.fixture
+def mongod(tmp_path: Path) -> Iterator[SimProcess]:
+    """A fresh standalone mongod simulator, stopped after the test."""
+    proc = SimProcess(tmp_path).start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def client(mongod: SimProcess) -> pymongo.MongoClient[dict[str, Any]]:
+    return mongod.client()
+
+
+@pytest.fixture(scope="module")
+def shared_mongod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimProcess]:
+    """One mongod for a whole test module (for suites of many small read/write cases)."""
+    proc = SimProcess(tmp_path_factory.mktemp("shared-mongod")).start()
+    try:
+        yield proc
+    finally:
+        proc.stop()

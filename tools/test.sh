@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install everything (tools/bootstrap.sh) and run the whole test suite: lint, types, tests.
+# Extra arguments go to pytest, e.g. tools/test.sh -k handshake -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/bootstrap.sh
+echo "== ruff" >&2
+.venv/bin/ruff check src tests bench
+echo "== mypy" >&2
+.venv/bin/mypy
+echo "== pytest" >&2
+# Soak tests run a bounded number of randomised rounds unless told otherwise.
+export MONGO_ADMIN_SOAK_ROUNDS="${MONGO_ADMIN_SOAK_ROUNDS:-3}"
+exec .venv/bin/python -m pytest "$@"
