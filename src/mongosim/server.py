@@ -232,6 +232,10 @@ class Server:
         self.slow_op_sample_rate = config.slow_op_sample_rate
         self.profile_level = config.profile_level
         self.shutting_down = False
+        # fsync {lock: true} holds writes until fsyncUnlock; writers await wait_writes_allowed().
+        self.fsync_lock_count = 0
+        self._writes_allowed = asyncio.Event()
+        self._writes_allowed.set()
         self.bound_port: int | None = None
         self._listeners: list[asyncio.AbstractServer] = []
         self._stopped = asyncio.Event()
@@ -335,6 +339,20 @@ class Server:
             self.storage.close()
         self.log.info("CONTROL", logs.ID_SHUTDOWN_DONE, "-", "Now exiting")
         self._stopped.set()
+
+    # ----------------------------------------------------------------------------------------- fsync lock
+    async def wait_writes_allowed(self, ctx: CommandContext) -> None:
+        """Every write command awaits this before changing data: it blocks while fsync holds the lock."""
+        while not self._writes_allowed.is_set():
+            await self._writes_allowed.wait()
+            ctx.check_interrupt()
+
+    def set_fsync_locked(self, count: int) -> None:
+        self.fsync_lock_count = count
+        if count > 0:
+            self._writes_allowed.clear()
+        else:
+            self._writes_allowed.set()
 
     # ----------------------------------------------------------------------------------------- topology
     def bump_topology(self) -> None:

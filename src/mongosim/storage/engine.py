@@ -17,8 +17,10 @@ Contract (what callers may rely on):
 
 from __future__ import annotations
 
+import json
 import uuid as uuid_module
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from bson.binary import Binary, UuidRepresentation
@@ -34,6 +36,39 @@ class StorageStartupError(Exception):
     def __init__(self, message: str, exit_code: int = 100) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+@dataclass
+class Plan:
+    """How a collection answers a filter: which index, and the candidate documents in plan order.
+
+    ``candidates`` is a superset of the matching documents (the caller still applies the filter);
+    ``keys_examined`` grows as candidates are pulled. ``summary`` is the planSummary string
+    ("COLLSCAN", "IXSCAN { a: 1 }", "EXPRESS_IXSCAN { _id: 1 }", "EOF"); ``stage``, ``index_name``,
+    ``key_pattern`` and ``bounds`` (explain's indexBounds) describe it for explain. ``sorted_by_index`` is
+    true when candidates already come in the requested sort order (no SORT stage needed).
+    """
+
+    stage: str
+    candidates: Iterator[dict[str, Any]]
+    index_name: str | None = None
+    key_pattern: dict[str, Any] | None = None
+    bounds: dict[str, list[str]] = field(default_factory=dict)
+    direction: str = "forward"
+    sorted_by_index: bool = False
+    keys_examined: int = 0
+    index_spec: dict[str, Any] | None = None
+
+    @property
+    def summary(self) -> str:
+        if self.key_pattern is None:
+            return self.stage
+        inner = ", ".join(f"{k}: {v if not isinstance(v, str) else json.dumps(v)}" for k, v in self.key_pattern.items())
+        return f"{self.stage} {{ {inner} }}"
+
+    @classmethod
+    def eof(cls) -> Plan:
+        return cls("EOF", iter(()))
 
 
 class Collection:
@@ -81,6 +116,10 @@ class Collection:
 
     def delete(self, doc: dict[str, Any]) -> None:
         self._docs.pop(id_key(doc["_id"]), None)
+
+    def plan(self, filter_doc: dict[str, Any], *, hint: Any = None, sort: dict[str, Any] | None = None) -> Plan:
+        """Choose how to answer ``filter_doc``: an index whose prefix the filter constrains, else COLLSCAN."""
+        return Plan("COLLSCAN", self.documents())
 
     def list_indexes(self) -> list[dict[str, Any]]:
         return [dict(spec) for spec in self._indexes]
