@@ -42,7 +42,7 @@ def format_line(severity: str, component: str, msg_id: int, ctx: str, msg: str,
                 attr: dict[str, Any] | None = None, *, tags: list[str] | None = None,
                 service: str | None = "S", now: dt.datetime | None = None) -> str:
     """One log line exactly as mongod 8.0 lays it out, padding included."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+00:00"
     parts = [
         '{"t":{"$date":"' + stamp + '"},',
@@ -121,7 +121,7 @@ class Logger:
             if self._stream is not None and self._stream is not sys.stdout:
                 self._stream.close()
             if mode == "rename":
-                suffix = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H-%M-%S")
+                suffix = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H-%M-%S")
                 renamed = f"{self.path}.{suffix}"
                 if os.path.exists(self.path):
                     os.replace(self.path, renamed)

@@ -8,6 +8,7 @@ coroutines, so one waiting client never blocks another.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import itertools
 import os
@@ -95,7 +96,7 @@ class Connection:
     @property
     def is_loopback(self) -> bool:
         host = self.remote.rsplit(":", 1)[0].strip("[]")
-        return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.") or self.remote == "anonymous unix socket"
+        return host in ("::1", "localhost") or host.startswith("127.") or self.remote == "anonymous unix socket"
 
     async def run(self) -> None:
         server = self.server
@@ -184,10 +185,8 @@ class Connection:
     def close(self) -> None:
         if self.server.connections.pop(self.id, None) is None:
             return
-        try:
+        with contextlib.suppress(Exception):
             self.writer.close()
-        except Exception:
-            pass
         self.server.log.info("NETWORK", logs.ID_CONN_ENDED, self.ctx_name, "Connection ended",
                              {"remote": self.remote, "uuid": {"$uuid": self.state.get("uuid", "")},
                               "connectionId": self.id, "connectionCount": len(self.server.connections)})
@@ -276,7 +275,8 @@ class Server:
                 await self._close_listeners()
                 if self.storage is not None:
                     self.storage.close()
-                code = 48 if exc.errno == errno.EADDRINUSE else 48
+                # mongod exits with EXIT_NET_ERROR (48) whatever stopped the listener.
+                code = 48
                 self.log.error("NETWORK", 23024, "initandlisten", "Failed to set up listener",
                                {"error": {"code": 9001, "codeName": "SocketException",
                                           "errmsg": os.strerror(exc.errno or errno.EADDRINUSE)}})
@@ -376,10 +376,8 @@ class Server:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                pass
         if self.shutting_down:
             writer.close()
             return

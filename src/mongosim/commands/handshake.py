@@ -12,15 +12,22 @@ from typing import Any
 from bson.int64 import Int64
 from bson.objectid import ObjectId
 
-from mongosim import (LOGICAL_SESSION_TIMEOUT_MINUTES, MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE_BYTES,
-                      MAX_WIRE_VERSION, MAX_WRITE_BATCH_SIZE, MIN_WIRE_VERSION, logs)
+from mongosim import (
+    LOGICAL_SESSION_TIMEOUT_MINUTES,
+    MAX_BSON_OBJECT_SIZE,
+    MAX_MESSAGE_SIZE_BYTES,
+    MAX_WIRE_VERSION,
+    MAX_WRITE_BATCH_SIZE,
+    MIN_WIRE_VERSION,
+    logs,
+)
 from mongosim.commands import command
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 
 
 def _now() -> dt.datetime:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000, tzinfo=None)
 
 

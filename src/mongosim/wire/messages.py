@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import bson
-from bson.codec_options import DatetimeConversion
 from bson.binary import UuidRepresentation
-from bson.codec_options import CodecOptions
+from bson.codec_options import CodecOptions, DatetimeConversion
 
 from mongosim import MAX_MESSAGE_SIZE_BYTES
 from mongosim.errors import CommandError, ProtocolError
