@@ -42,3 +42,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
   echo "$want" >"$stamp"
 fi
+
+# Real MongoDB clients the compatibility tests drive (the official shell, from npm), when Node is present.
+if command -v npm >/dev/null 2>&1; then
+  npm_stamp=tests/compat/node_modules/.mongo-admin-installed
+  npm_want=$(.venv/bin/python -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' tests/compat/package-lock.json)
+  if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ]; then
+    echo "bootstrap: installing the compatibility clients (npm ci in tests/compat)" >&2
+    npm ci --prefix tests/compat --no-audit --no-fund --loglevel=error >&2
+    echo "$npm_want" >"$npm_stamp"
+  fi
+fi
