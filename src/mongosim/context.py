@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,31 @@ class CommandContext:
     # Profiler "op": query, insert, update, remove, getmore, command.
     op_type: str = "command"
     killed: bool = False
+    # Set by kill(): operations waiting (awaitable hello, writes behind an fsync lock) wake up at once.
+    _interrupt: asyncio.Event | None = None
+
+    def kill(self) -> None:
+        """killOp: the operation fails with Interrupted (11601) at its next check or wait."""
+        self.killed = True
+        if self._interrupt is not None:
+            self._interrupt.set()
+
+    async def wait_for(self, event: asyncio.Event, timeout_s: float | None = None) -> bool:
+        """Wait until ``event`` is set (True) or ``timeout_s`` passes (False); raises Interrupted if the
+        operation is killed meanwhile, or InterruptedAtShutdown if the server is stopping."""
+        self.check_interrupt()
+        if event.is_set():
+            return True
+        if self._interrupt is None:
+            self._interrupt = asyncio.Event()
+        waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._interrupt.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        self.check_interrupt()
+        return event.is_set()
 
     @property
     def namespace(self) -> str:

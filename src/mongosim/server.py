@@ -12,6 +12,7 @@ import contextlib
 import errno
 import itertools
 import os
+import random
 import socket
 import time
 import traceback
@@ -22,11 +23,12 @@ from typing import Any
 from bson.int64 import Int64
 from bson.objectid import ObjectId
 
-from mongosim import commands, logs
+from mongosim import commands, logs, profiler
 from mongosim.cli import ServerConfig
 from mongosim.context import CommandContext
 from mongosim.cursors import CursorManager
 from mongosim.errors import CommandError, ProtocolError
+from mongosim.query.match import matcher
 from mongosim.stats import ServerStats
 from mongosim.storage.engine import StorageEngine
 from mongosim.wire import messages as wire
@@ -246,6 +248,7 @@ class Server:
         self.before_command: list[Callable[[CommandContext, Any], Awaitable[None] | None]] = []
         self.shutdown_hooks: list[Callable[[], Awaitable[None] | None]] = []
         commands.load_all()
+        profiler.install(self)
 
     # ----------------------------------------------------------------------------------------- start/stop
     @property
@@ -261,7 +264,7 @@ class Server:
         if self.process == "mongod":
             from mongosim.storage.engine import StorageStartupError
 
-            self.storage = StorageEngine(self.config.dbpath)
+            self.storage = StorageEngine(self.config.dbpath, log=self.log)
             try:
                 self.storage.open()
             except StorageStartupError as exc:
@@ -287,6 +290,10 @@ class Server:
             self.bound_port = sockname[1]
             self.log.info("NETWORK", logs.ID_LISTENING, "listener", "Listening on", {"address": host})
         self.add_periodic("clientcursormon", 4.0, self._expire_cursors)
+        if self.storage is not None:
+            from mongosim.storage.background import register_jobs
+
+            register_jobs(self)
         self.log.info("NETWORK", logs.ID_WAITING, "listener", "Waiting for connections",
                       {"port": self.bound_port, "ssl": "off"})
 
@@ -344,8 +351,7 @@ class Server:
     async def wait_writes_allowed(self, ctx: CommandContext) -> None:
         """Every write command awaits this before changing data: it blocks while fsync holds the lock."""
         while not self._writes_allowed.is_set():
-            await self._writes_allowed.wait()
-            ctx.check_interrupt()
+            await ctx.wait_for(self._writes_allowed)
 
     def set_fsync_locked(self, count: int) -> None:
         self.fsync_lock_count = count
@@ -364,13 +370,9 @@ class Server:
     def topology_version(self) -> dict[str, Any]:
         return {"processId": self.process_id, "counter": Int64(self.topology_counter)}
 
-    async def wait_topology_change(self, timeout_s: float) -> bool:
-        event = self._topology_changed
-        try:
-            await asyncio.wait_for(event.wait(), timeout_s)
-            return True
-        except TimeoutError:
-            return False
+    async def wait_topology_change(self, ctx: CommandContext, timeout_s: float) -> bool:
+        """Awaitable hello: True when the topology changed within ``timeout_s``; killOp interrupts it."""
+        return await ctx.wait_for(self._topology_changed, timeout_s)
 
     # ----------------------------------------------------------------------------------------- connections
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -453,11 +455,19 @@ class Server:
         latency = self.stats.latencies[kind]
         latency[0] += micros
         latency[1] += 1
-        if millis > self.slowms or self.config.verbosity >= 1:
+        if self._is_slow(ctx, reply, reslen, millis) or self.config.verbosity >= 1:
             self.log.info("COMMAND", logs.ID_SLOW_QUERY, ctx.conn.ctx_name if ctx.conn else "-", "Slow query",
                           self.slow_query_attr(ctx, reply, reslen, millis))
         for observer in self.op_observers:
             observer(ctx, reply, reslen, millis)
+
+    def _is_slow(self, ctx: CommandContext, reply: dict[str, Any], reslen: int, millis: int) -> bool:
+        """Whether the "Slow query" line is written: a database's profile filter decides when one is set;
+        otherwise slower than slowms, sampled by slowOpSampleRate."""
+        profile_filter = profiler.profile_filter(self, ctx.db) if ctx.db else None
+        if profile_filter is not None:
+            return matcher(profile_filter)(profiler.profile_document(ctx, reply, reslen, millis))
+        return millis > self.slowms and (self.slow_op_sample_rate >= 1.0 or random.random() < self.slow_op_sample_rate)
 
     def slow_query_attr(self, ctx: CommandContext, reply: dict[str, Any], reslen: int, millis: int) -> dict[str, Any]:
         attr: dict[str, Any] = {"type": "command", "isFromUserConnection": True, "ns": ctx.namespace}

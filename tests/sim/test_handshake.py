@@ -15,7 +15,7 @@ from bson.objectid import ObjectId
 
 from tests.support import rawwire
 from tests.support.rawwire import RawPeer
-from tests.support.simproc import SimProcess
+from tests.support.simproc import SimProcess, wait_until
 
 SHELL_CLIENT = {
     "application": {"name": "mongosh 2.3.8"},
@@ -146,3 +146,24 @@ def test_pymongo_default_settings_discover_a_standalone(shared_mongod: SimProces
         assert server.max_wire_version == 25
     finally:
         client.close()
+
+
+def test_kill_op_interrupts_an_awaitable_hello(shared_mongod: SimProcess) -> None:
+    waiting = RawPeer(shared_mongod.port)
+    admin = shared_mongod.client()
+    try:
+        tv = waiting.command({"hello": 1, "$db": "admin"}).doc["topologyVersion"]
+        waiting.send(rawwire.op_msg({"hello": 1, "topologyVersion": tv, "maxAwaitTimeMS": 600_000, "$db": "admin"}))
+
+        def awaiting_op() -> int | None:
+            for op in admin.admin.command("currentOp", {"$all": True})["inprog"]:
+                if op.get("command", {}).get("maxAwaitTimeMS") == 600_000:
+                    return int(op["opid"])
+            return None
+
+        opid = wait_until(awaiting_op, "see the awaitable hello in currentOp")
+        assert admin.admin.command("killOp", op=opid)["ok"] == 1.0
+        reply = waiting.receive().doc
+        assert (reply["code"], reply["codeName"]) == (11601, "Interrupted")
+    finally:
+        waiting.close()

@@ -22,9 +22,13 @@ COMMAND_MODULES = (
     "handshake",
     "diagnostics",
     "crud",
+    "read",
     "ddl",
     "indexes",
     "admin",
+    "sessions",
+    "catalog",
+    "applyops",
 )
 
 # Commands the server still accepts over legacy OP_QUERY (check_allowed_op_query_cmd.cpp).

@@ -55,7 +55,7 @@ async def _await_topology(ctx: CommandContext, cmd: dict[str, Any]) -> None:
             return  # the client is behind: answer at once
     else:
         return  # another process (restart): answer at once
-    await server.wait_topology_change(float(max_await) / 1000.0)
+    await server.wait_topology_change(ctx, float(max_await) / 1000.0)
 
 
 async def _hello(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
