@@ -3,165 +3,279 @@
 Contract (what callers may rely on):
 - ``StorageEngine(dbpath)``; ``open()`` takes the dbpath lock (a second server on the same dbpath fails with
   ``StorageStartupError``) and recovers from the last checkpoint plus the journal; ``close()`` checkpoints and
-  releases the lock.
+  releases the lock. An engine that was never opened works purely in memory (unit tests).
 - Every mutation (insert/replace/delete, catalog and index changes) is journalled before it returns;
   ``sync_journal()`` makes everything journalled so far durable (fsync) — writes with ``j: true`` call it before
-  replying; a background commit does it every ``journal_commit_interval_ms`` otherwise.
+  replying; a background commit does it every ``journal_commit_interval_ms`` otherwise. A journal write that
+  fails (disk full: OutOfDiskSpace 14031) fails the mutation, which is then not applied.
+- ``checkpoint()`` writes a consistent snapshot and starts a new journal (every ``storage.syncPeriodSecs`` and
+  at clean shutdown); ``fsync`` = ``sync_journal()`` + ``checkpoint()``.
 - Documents handed out by ``Collection`` belong to the engine: callers never mutate them (copy first).
 - Natural order is insertion order; a replace keeps the document's position.
 - Errors are ``CommandError`` with MongoDB's codes (DuplicateKey 11000 with keyPattern/keyValue, NamespaceExists
   48, NamespaceNotFound 26, IndexNotFound 27, IndexOptionsConflict 85, IndexKeySpecsConflict 86, ...).
-
-(Initial in-memory implementation: durability, secondary indexes and the planner are being completed.)
+- ``ttl_pass()`` deletes expired documents of TTL indexes (the TTL monitor calls it); ``ttl_observers`` are
+  called with ``(collection, document)`` for each deletion (replication turns them into oplog entries) and
+  ``ttl_gate`` (when set) must return True for a pass to run (only primaries expire documents).
 """
 
 from __future__ import annotations
 
-import json
-import uuid as uuid_module
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
-
-from bson.binary import Binary, UuidRepresentation
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from mongosim.errors import CommandError
-from mongosim.storage.keys import id_key
+from mongosim.storage import checkpoint as files
+from mongosim.storage.checkpoint import StorageStartupError, decode, encode
+from mongosim.storage.collection import Collection
+from mongosim.storage.journal import OP_CATALOG, Journal, journal_name, read_journal
+from mongosim.storage.planner import Plan
 
+if TYPE_CHECKING:
+    from mongosim.logs import Logger
 
-class StorageStartupError(Exception):
-    """The engine cannot start on this dbpath; ``exit_code`` is the code mongod exits with (100 for dbpath
-    problems)."""
+__all__ = ["Collection", "Plan", "StorageEngine", "StorageStartupError"]
 
-    def __init__(self, message: str, exit_code: int = 100) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-@dataclass
-class Plan:
-    """How a collection answers a filter: which index, and the candidate documents in plan order.
-
-    ``candidates`` is a superset of the matching documents (the caller still applies the filter);
-    ``keys_examined`` grows as candidates are pulled. ``summary`` is the planSummary string
-    ("COLLSCAN", "IXSCAN { a: 1 }", "EXPRESS_IXSCAN { _id: 1 }", "EOF"); ``stage``, ``index_name``,
-    ``key_pattern`` and ``bounds`` (explain's indexBounds) describe it for explain. ``sorted_by_index`` is
-    true when candidates already come in the requested sort order (no SORT stage needed).
-    """
-
-    stage: str
-    candidates: Iterator[dict[str, Any]]
-    index_name: str | None = None
-    key_pattern: dict[str, Any] | None = None
-    bounds: dict[str, list[str]] = field(default_factory=dict)
-    direction: str = "forward"
-    sorted_by_index: bool = False
-    keys_examined: int = 0
-    index_spec: dict[str, Any] | None = None
-
-    @property
-    def summary(self) -> str:
-        if self.key_pattern is None:
-            return self.stage
-        inner = ", ".join(f"{k}: {v if not isinstance(v, str) else json.dumps(v)}" for k, v in self.key_pattern.items())
-        return f"{self.stage} {{ {inner} }}"
-
-    @classmethod
-    def eof(cls) -> Plan:
-        return cls("EOF", iter(()))
-
-
-class Collection:
-    def __init__(self, engine: StorageEngine, db: str, name: str, options: dict[str, Any],
-                 uuid: Binary | None = None) -> None:
-        self.engine = engine
-        self.db = db
-        self.name = name
-        self.options = options
-        self.uuid = uuid or Binary.from_uuid(uuid_module.uuid4(), UuidRepresentation.STANDARD)
-        self._docs: dict[Any, dict[str, Any]] = {}
-        self._indexes: list[dict[str, Any]] = [{"v": 2, "key": {"_id": 1}, "name": "_id_"}]
-
-    @property
-    def ns(self) -> str:
-        return f"{self.db}.{self.name}"
-
-    @property
-    def capped(self) -> bool:
-        return bool(self.options.get("capped"))
-
-    def __len__(self) -> int:
-        return len(self._docs)
-
-    def documents(self) -> Iterator[dict[str, Any]]:
-        """All documents in natural (insertion) order. Safe against concurrent modification."""
-        return iter(list(self._docs.values()))
-
-    def get(self, id_value: Any) -> dict[str, Any] | None:
-        return self._docs.get(id_key(id_value))
-
-    def insert(self, doc: dict[str, Any]) -> None:
-        """Insert a document that already has an ``_id``; DuplicateKey when a unique index already holds it."""
-        key = id_key(doc["_id"])
-        if key in self._docs:
-            raise CommandError(
-                "DuplicateKey",
-                f"E11000 duplicate key error collection: {self.ns} index: _id_ dup key: {{ _id: {doc['_id']!r} }}",
-                keyPattern={"_id": 1}, keyValue={"_id": doc["_id"]})
-        self._docs[key] = doc
-
-    def replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        """Replace ``old`` (a document of this collection) by ``new`` with the same ``_id``."""
-        self._docs[id_key(old["_id"])] = new
-
-    def delete(self, doc: dict[str, Any]) -> None:
-        self._docs.pop(id_key(doc["_id"]), None)
-
-    def plan(self, filter_doc: dict[str, Any], *, hint: Any = None, sort: dict[str, Any] | None = None) -> Plan:
-        """Choose how to answer ``filter_doc``: an index whose prefix the filter constrains, else COLLSCAN."""
-        return Plan("COLLSCAN", self.documents())
-
-    def list_indexes(self) -> list[dict[str, Any]]:
-        return [dict(spec) for spec in self._indexes]
-
-    def create_index(self, spec: dict[str, Any]) -> bool:
-        """Create an index from a createIndexes spec; False when an identical one exists."""
-        for existing in self._indexes:
-            if existing["name"] == spec["name"]:
-                return False
-        self._indexes.append({"v": 2, **spec})
-        return True
-
-    def drop_index(self, name: str) -> None:
-        for i, existing in enumerate(self._indexes):
-            if existing["name"] == name and name != "_id_":
-                del self._indexes[i]
-                return
-        raise CommandError("IndexNotFound", f"index not found with name [{name}]")
-
-    def data_size(self) -> int:
-        import bson
-
-        return sum(len(bson.encode(doc)) for doc in self._docs.values())
+TTLObserver = Callable[[Collection, dict[str, Any]], None]
 
 
 class StorageEngine:
-    def __init__(self, dbpath: str, *, journal_commit_interval_ms: int = 100) -> None:
+    def __init__(self, dbpath: str, *, journal_commit_interval_ms: int = 100, log: Logger | None = None) -> None:
         self.dbpath = dbpath
         self.journal_commit_interval_ms = journal_commit_interval_ms
+        self.log = log
         self._dbs: dict[str, dict[str, Collection]] = {}
+        self._by_ident: dict[int, Collection] = {}
+        self._next_ident = 1
+        self._journal: Journal | None = None
+        self._lock_fd: int | None = None
+        self._checkpoint_id = 0
+        self._catalog_dirty = False
+        self.last_checkpoint: float | None = None
+        self.checkpoints = 0
+        self.recovery: dict[str, Any] = {}
+        self.ttl_observers: list[TTLObserver] = []
+        self.ttl_gate: Callable[[], bool] | None = None
 
+    # ------------------------------------------------------------------------------------------- lifecycle
     def open(self) -> None:
-        pass
+        files.check_dbpath(self.dbpath)
+        self._lock_fd, unclean = files.acquire_lock(self.dbpath)
+        try:
+            self._recover(unclean)
+        except StorageStartupError:
+            self._release()
+            raise
+        except (OSError, ValueError) as exc:
+            self._release()
+            raise StorageStartupError(f"Failed to recover the data files in {self.dbpath}: {exc}", 100) from exc
+
+    def _recover(self, unclean: bool) -> None:
+        started = time.monotonic()
+        if unclean:
+            self._log("W", 22271, "Detected unclean shutdown - Lock file is not empty",
+                      {"lockFile": os.path.join(self.dbpath, files.LOCK_FILE)})
+        catalog = files.read_catalog(self.dbpath) or {"journal": 1, "checkpointId": 0, "nextIdent": 1,
+                                                       "collections": []}
+        self._checkpoint_id = int(catalog["checkpointId"])
+        self._next_ident = int(catalog["nextIdent"])
+        documents = 0
+        for entry in catalog["collections"]:
+            coll = Collection(self, entry["db"], entry["name"], dict(entry["options"]), entry["uuid"],
+                              int(entry["ident"]))
+            coll.file, coll.file_crc, coll.dirty = entry["file"], int(entry["crc"]), False
+            docs, sizes = files.read_documents(self.dbpath, entry["file"], coll.file_crc)
+            coll.load(docs, sizes)
+            documents += len(docs)
+            for spec in entry["indexes"]:
+                coll.install_index(spec)
+            self._install(coll)
+        journal_dir = os.path.join(self.dbpath, files.JOURNAL_DIR)
+        os.makedirs(journal_dir, exist_ok=True)
+        number = int(catalog["journal"])
+        path = os.path.join(journal_dir, journal_name(number))
+        replayed = torn = 0
+        if os.path.exists(path):
+            contents = read_journal(path)
+            for op, ident, body in contents.records:
+                self._replay(op, ident, body)
+            replayed, torn = len(contents.records), contents.torn_bytes
+            self._journal = Journal.reopen(path, number, contents.valid_end)
+        else:
+            self._journal = Journal.create(journal_dir, number)
+            files.fsync_dir(journal_dir)
+        for name in os.listdir(journal_dir):
+            if name != journal_name(number):
+                os.unlink(os.path.join(journal_dir, name))
+        self._remove_stale_files()
+        self.recovery = {"checkpointId": self._checkpoint_id, "collections": len(catalog["collections"]),
+                         "documents": documents, "journalRecordsReplayed": replayed, "tornBytesDiscarded": torn,
+                         "durationMillis": int((time.monotonic() - started) * 1000)}
+        if torn:
+            self._log("W", 7600101, "Discarded a torn journal tail", {"journal": path, "bytes": torn})
+        self._log("I", 7600100, "Recovered from the last checkpoint and the journal", dict(self.recovery))
 
     def close(self) -> None:
-        pass
+        """Checkpoint and release the dbpath (clean shutdown). Safe to call when open() failed or never ran."""
+        if self._lock_fd is None:
+            return
+        try:
+            self.checkpoint(force=True)
+        finally:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock_fd is not None:
+            files.release_lock(self._lock_fd)
+            self._lock_fd = None
+
+    def _log(self, severity: str, msg_id: int, msg: str, attr: dict[str, Any]) -> None:
+        if self.log is not None:
+            self.log.log(severity, "STORAGE", msg_id, "initandlisten", msg, attr)
+
+    # ------------------------------------------------------------------------------------------- journal
+    def journal_append(self, op: int, ident: int, body: bytes) -> None:
+        if self._journal is not None:
+            self._journal.append(op, ident, body)
+
+    def catalog_change(self, change: dict[str, Any]) -> None:
+        self.journal_append(OP_CATALOG, int(change.get("ident", 0)), encode(change))
+        self._catalog_dirty = True
 
     def sync_journal(self) -> None:
-        pass
+        """Make every journalled mutation durable (cheap when nothing is pending)."""
+        journal = self._journal
+        if journal is not None and journal.synced != journal.offset:
+            journal.sync()
+
+    def journal_stats(self) -> dict[str, int]:
+        journal = self._journal
+        if journal is None:
+            return {"records": 0, "bytes": 0, "syncs": 0}
+        return {"records": journal.records, "bytes": journal.bytes_written, "syncs": journal.syncs}
+
+    def _replay(self, op: int, ident: int, body: bytes) -> None:
+        if op != OP_CATALOG:
+            coll = self._by_ident.get(ident)
+            if coll is not None:
+                coll.replay(op, body)
+            return
+        change = decode(body)
+        kind = change["op"]
+        self._catalog_dirty = True
+        if kind == "create":
+            coll = Collection(self, change["db"], change["name"], dict(change["options"]), change["uuid"],
+                              int(change["ident"]))
+            self._next_ident = max(self._next_ident, coll.ident + 1)
+            self._install(coll)
+            return
+        coll = self._by_ident.get(ident)
+        if coll is None:
+            return
+        if kind == "drop":
+            self._uninstall(coll)
+        elif kind == "rename":
+            self._uninstall(coll)
+            coll.db, coll.name = change["db"], change["name"]
+            self._install(coll)
+        elif kind == "options":
+            coll.options = dict(change["options"])
+        elif kind == "createIndex":
+            coll.install_index(change["spec"])
+        elif kind == "dropIndex":
+            coll.remove_index(change["name"])
+        elif kind == "indexSpec":
+            coll.replace_index_spec(change["name"], change["spec"])
+
+    # ------------------------------------------------------------------------------------------- checkpoints
+    def checkpoint(self, force: bool = False) -> bool:
+        """Write a consistent snapshot and start a new journal; False when nothing changed since the last one."""
+        journal = self._journal
+        if journal is None:
+            return False
+        changed = self._catalog_dirty or any(coll.dirty for coll in self._by_ident.values())
+        if not changed and not force:
+            return False
+        if not changed and journal.records == 0 and self.last_checkpoint is not None:
+            return False
+        journal.sync()
+        checkpoint_id = self._checkpoint_id + 1
+        entries = []
+        for coll in self._by_ident.values():
+            if coll.dirty or coll.file is None:
+                name = files.data_file_name(coll.ident, checkpoint_id)
+                coll.file_crc = files.write_atomically(self.dbpath, name, [encode(d) for d in coll.documents()])
+                coll.file = name
+            entries.append({"ident": coll.ident, "db": coll.db, "name": coll.name, "uuid": coll.uuid,
+                            "options": coll.options, "indexes": [index.spec for index in coll.indexes()[1:]],
+                            "file": coll.file, "crc": coll.file_crc, "count": len(coll)})
+        journal_dir = os.path.join(self.dbpath, files.JOURNAL_DIR)
+        new_journal = Journal.create(journal_dir, journal.number + 1)
+        files.fsync_dir(journal_dir)
+        catalog = {"format": files.FORMAT, "checkpointId": checkpoint_id, "journal": new_journal.number,
+                   "nextIdent": self._next_ident, "collections": entries}
+        files.write_atomically(self.dbpath, files.CATALOG_FILE, [encode(catalog)])
+        files.fsync_dir(self.dbpath)
+        # The new catalog is durable: the old journal and the files it no longer names can go.
+        self._journal = new_journal
+        journal.close()
+        os.unlink(journal.path)
+        self._checkpoint_id = checkpoint_id
+        self._catalog_dirty = False
+        for coll in self._by_ident.values():
+            coll.dirty = False
+        self._remove_stale_files()
+        self.last_checkpoint = time.time()
+        self.checkpoints += 1
+        return True
+
+    def fsync(self) -> None:
+        """What the fsync command does: flush the journal and write a checkpoint."""
+        self.sync_journal()
+        self.checkpoint(force=True)
+
+    def _remove_stale_files(self) -> None:
+        keep = {coll.file for coll in self._by_ident.values()}
+        for name in os.listdir(self.dbpath):
+            stale_data = name.startswith("collection-") and name.endswith(".bson") and name not in keep
+            if stale_data or name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(self.dbpath, name))
+
+    # ------------------------------------------------------------------------------------------- catalog
+    def next_ident(self) -> int:
+        ident = self._next_ident
+        self._next_ident += 1
+        return ident
+
+    def _install(self, coll: Collection) -> None:
+        self._dbs.setdefault(coll.db, {})[coll.name] = coll
+        self._by_ident[coll.ident] = coll
+
+    def _uninstall(self, coll: Collection) -> None:
+        colls = self._dbs.get(coll.db, {})
+        if colls.get(coll.name) is coll:
+            del colls[coll.name]
+            if not colls:
+                self._dbs.pop(coll.db, None)
+        self._by_ident.pop(coll.ident, None)
+
+    def all_collections(self) -> list[Collection]:
+        return list(self._by_ident.values())
 
     def list_databases(self) -> list[str]:
         return sorted(name for name, colls in self._dbs.items() if colls)
+
+    def database_sizes(self) -> dict[str, int]:
+        """sizeOnDisk per database, as listDatabases reports it (data and index files)."""
+        return {name: sum(c.storage_size() + c.total_index_size() for c in colls.values())
+                for name, colls in sorted(self._dbs.items()) if colls}
 
     def list_collections(self, db: str) -> list[Collection]:
         return list(self._dbs.get(db, {}).values())
@@ -170,31 +284,50 @@ class StorageEngine:
         return self._dbs.get(db, {}).get(name)
 
     def create_collection(self, db: str, name: str, options: dict[str, Any] | None = None) -> Collection:
-        colls = self._dbs.setdefault(db, {})
+        colls = self._dbs.get(db, {})
         if name in colls:
             raise CommandError("NamespaceExists", f"Collection {db}.{name} already exists.")
         coll = Collection(self, db, name, dict(options or {}))
-        colls[name] = coll
+        self.catalog_change({"op": "create", "ident": coll.ident, "db": db, "name": name, "uuid": coll.uuid,
+                             "options": coll.options})
+        self._install(coll)
         return coll
 
     def get_or_create_collection(self, db: str, name: str) -> Collection:
         """The collection, created implicitly (as an insert or createIndexes does) when missing."""
-        return self.get_collection(db, name) or self.create_collection(db, name)
+        existing = self.get_collection(db, name)  # an empty collection is falsy (len 0): compare with None
+        return existing if existing is not None else self.create_collection(db, name)
 
     def drop_collection(self, db: str, name: str) -> bool:
-        return self._dbs.get(db, {}).pop(name, None) is not None
+        coll = self.get_collection(db, name)
+        if coll is None:
+            return False
+        self.catalog_change({"op": "drop", "ident": coll.ident})
+        self._uninstall(coll)
+        return True
 
     def drop_database(self, db: str) -> None:
-        self._dbs.pop(db, None)
+        for coll in list(self._dbs.get(db, {}).values()):
+            self.drop_collection(db, coll.name)
 
     def rename_collection(self, src_db: str, src: str, dst_db: str, dst: str, drop_target: bool = False) -> None:
         coll = self.get_collection(src_db, src)
         if coll is None:
-            raise CommandError("NamespaceNotFound", "Source collection {}.{} does not exist".format(src_db, src))
+            raise CommandError("NamespaceNotFound", f"Source collection {src_db}.{src} does not exist")
         if self.get_collection(dst_db, dst) is not None:
             if not drop_target:
                 raise CommandError("NamespaceExists", "target namespace exists")
             self.drop_collection(dst_db, dst)
-        del self._dbs[src_db][src]
+        self.catalog_change({"op": "rename", "ident": coll.ident, "db": dst_db, "name": dst})
+        self._uninstall(coll)
         coll.db, coll.name = dst_db, dst
-        self._dbs.setdefault(dst_db, {})[dst] = coll
+        self._install(coll)
+
+    # ------------------------------------------------------------------------------------------- TTL
+    def ttl_pass(self, now: float | None = None) -> int:
+        """One TTL monitor pass: delete documents whose TTL-indexed date has expired; returns how many."""
+        from mongosim.storage.ttl import expire_documents
+
+        if self.ttl_gate is not None and not self.ttl_gate():
+            return 0
+        return expire_documents(self, time.time() if now is None else now)
