@@ -31,11 +31,12 @@ ID_CONN_ENDED = 22944
 ID_CLIENT_METADATA = 51800
 ID_SLOW_QUERY = 51803
 ID_CURSOR_TIMED_OUT = 20529
-ID_SHUTDOWN_START = 4784900
-ID_SHUTDOWN_DONE = 23138
+ID_SHUTDOWN_LISTENERS = 20562
 ID_IGNORED_OPTION = 7600000
 ID_BAD_MESSAGE = 22988
 ID_LOG_ROTATE = 23166
+# --quiet leaves out connection chatter, as mongod's systemLog.quiet does.
+QUIET_IDS = frozenset({ID_CONN_ACCEPTED, ID_CONN_ENDED})
 
 
 def format_line(severity: str, component: str, msg_id: int, ctx: str, msg: str,
@@ -87,6 +88,11 @@ class Logger:
 
     def log(self, severity: str, component: str, msg_id: int, ctx: str, msg: str,
             attr: dict[str, Any] | None = None, *, tags: list[str] | None = None) -> str:
+        """Write one line; returns it, or "" when --quiet or the verbosity leaves it out."""
+        if self.quiet and msg_id in QUIET_IDS:
+            return ""
+        if severity.startswith("D") and severity[1:].isdigit() and int(severity[1:]) > self.verbosity:
+            return ""
         line = format_line(severity, component, msg_id, ctx, msg, attr, tags=tags, service=self.service)
         with self._lock:
             self.total_lines += 1
@@ -123,6 +129,10 @@ class Logger:
             if mode == "rename":
                 suffix = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H-%M-%S")
                 renamed = f"{self.path}.{suffix}"
+                serial = 1
+                while os.path.exists(renamed):  # two rotations within one second must not overwrite
+                    renamed = f"{self.path}.{suffix}.{serial}"
+                    serial += 1
                 if os.path.exists(self.path):
                     os.replace(self.path, renamed)
                 self._stream = open(self.path, "w", encoding="utf-8")  # noqa: SIM115

@@ -52,8 +52,8 @@ def state(server: Server) -> ProfilerState:
     current = _STATE.get(server)
     if current is None:
         current = _STATE[server] = ProfilerState()
-        default_filter = server.config.get("operationProfiling.filter")
-        if isinstance(default_filter, dict) and default_filter:
+        default_filter = server.config.profile_filter
+        if default_filter:
             current.filters["*"] = default_filter
     return current
 

@@ -332,7 +332,8 @@ class Server:
         self._listeners.clear()
 
     async def _shutdown(self, reason: str) -> None:
-        self.log.info("CONTROL", logs.ID_SHUTDOWN_START, "-", "Shutting down", {"reason": reason})
+        self.log.info("NETWORK", logs.ID_SHUTDOWN_LISTENERS, "SignalHandler",
+                      "Shutdown: going to close listening sockets", {"reason": reason})
         await self._close_listeners()
         for hook in self.shutdown_hooks:
             result = hook()
@@ -344,7 +345,6 @@ class Server:
             conn.close()
         if self.storage is not None:
             self.storage.close()
-        self.log.info("CONTROL", logs.ID_SHUTDOWN_DONE, "-", "Now exiting")
         self._stopped.set()
 
     # ----------------------------------------------------------------------------------------- fsync lock

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,9 +38,17 @@ def wait_until(predicate: Callable[[], Any], what: str, timeout: float = 30.0, i
                                                                          if last_error else ""))
 
 
+@functools.cache
+def bin_dir() -> Path:
+    """The simulator's executables (``mongod``, ``mongos``), created on first use."""
+    from mongosim.bindir import ensure_bin_dir
+
+    return ensure_bin_dir()
+
+
 def server_command(process: str) -> list[str]:
-    """How tests launch the simulator's executable."""
-    return [sys.executable, "-m", "mongosim", process]
+    """How tests launch the simulator: its ``mongod`` / ``mongos`` executables, as tools run MongoDB's."""
+    return [str(bin_dir() / process)]
 
 
 class SimProcess:

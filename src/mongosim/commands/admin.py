@@ -24,7 +24,7 @@ FSYNC_URL = "http://dochub.mongodb.org/core/fsynccommand"
 
 @command("getCmdLineOpts", admin_only=True)
 def get_cmd_line_opts(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    return {"argv": list(ctx.server.config.argv), "parsed": ctx.server.config.parsed}
+    return ctx.server.config.cmdline_opts()
 
 
 @command("getParameter", admin_only=True)
