@@ -63,7 +63,6 @@ CODES: dict[str, int] = {
     "WriteConcernFailed": 64,
     "MaxTimeMSExpired": 50,
     "ExceededTimeLimit": 262,
-    "MaxTimeMSExpired": 50,
     "QueryPlanKilled": 175,
     "CappedPositionLost": 136,
     "InvalidIndexSpecificationOption": 197,
