@@ -1,0 +1,1 @@
+"""The ``mongo-admin`` command line: a Click root group and one module per command group."""

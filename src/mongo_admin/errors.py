@@ -1,0 +1,67 @@
+"""The error hierarchy: every failure the platform reports says what failed, why, and how to fix it.
+
+Operations raise these; the CLI turns one into exit code 1 and a single message on stderr, the API into a
+status code with a stable detail. Nothing else is caught and reworded on the way out.
+"""
+
+from __future__ import annotations
+
+
+class MongoAdminError(Exception):
+    """Root of every error mongo-admin reports to a person."""
+
+    def __init__(self, what: str, why: str = "", fix: str = "") -> None:
+        self.what = what
+        self.why = why
+        self.fix = fix
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        """One clear message: ``<what>: <why>`` and, when there is one, an indented ``fix:`` line."""
+        text = f"{self.what}: {self.why}" if self.why else self.what
+        return f"{text}\n  fix: {self.fix}" if self.fix else text
+
+
+class BinaryNotFoundError(MongoAdminError):
+    """No usable mongod/mongos executable where we were told (or allowed) to look."""
+
+
+class ProcessStartError(MongoAdminError):
+    """A server process was launched but did not come up."""
+
+
+class ProcessStopError(MongoAdminError):
+    """A server process could not be stopped."""
+
+
+class PortInUseError(MongoAdminError):
+    """The port a server should listen on is already taken; ``holder`` names who holds it."""
+
+    def __init__(self, port: int, holder: str) -> None:
+        self.port = port
+        self.holder = holder
+        super().__init__(
+            f"port {port} is already in use",
+            f"held by {holder}",
+            f"choose another port with --port, or stop {holder}",
+        )
+
+
+class SandboxStateError(MongoAdminError):
+    """The sandbox is not in a state that allows the requested action (missing, running elsewhere...)."""
+
+
+class ServerUnreachableError(MongoAdminError):
+    """A MongoDB server did not answer over the network."""
+
+
+class InvalidInputError(MongoAdminError):
+    """A value given by the user cannot be used (bad name, out-of-range number...)."""
+
+
+class CommandFailedError(MongoAdminError):
+    """A MongoDB server answered a command with an error; ``code`` is the server's error code."""
+
+    def __init__(self, what: str, why: str, fix: str = "", *, code: int | None = None) -> None:
+        self.code = code
+        super().__init__(what, why, fix)

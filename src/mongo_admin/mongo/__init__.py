@@ -1,0 +1,1 @@
+"""Talking to MongoDB: the client factory and small typed command helpers (pymongo only)."""

@@ -1,0 +1,1 @@
+"""Where server processes come from and run: binary resolution and the local process provider."""
