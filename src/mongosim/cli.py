@@ -18,7 +18,7 @@ from typing import Any
 
 from bson import json_util
 
-from mongosim import GIT_VERSION, MONGODB_VERSION, parameters
+from mongosim import GIT_VERSION, MONGODB_VERSION, SIM_VERSION, parameters
 from mongosim.configfile import OptionsError, load_config_file, read_command_line
 from mongosim.errors import CommandError
 from mongosim.optiontable import (
@@ -56,8 +56,11 @@ def parse_filter(text: str) -> dict[str, Any]:
 
 def version_info() -> dict[str, Any]:
     """The "Build Info" document of ``--version`` and of the start-up log line (id 23403)."""
+    # The extra "mongosim" field (as in the buildInfo command) lets tools tell the simulator from a real binary
+    # without starting it; parsers of the real output read the first line and the fields they know.
     return {"version": MONGODB_VERSION, "gitVersion": GIT_VERSION, "openSSLVersion": OPENSSL_VERSION,
-            "modules": [], "allocator": ALLOCATOR, "environment": dict(BUILD_ENVIRONMENT)}
+            "modules": [], "allocator": ALLOCATOR, "environment": dict(BUILD_ENVIRONMENT),
+            "mongosim": {"version": SIM_VERSION, "simulator": True}}
 
 
 def version_text(process: str) -> str:

@@ -40,7 +40,10 @@ def test_version(process: str, first_line: str) -> None:
     assert lines[0] == first_line
     assert lines[1] == "Build Info: {"
     info = json.loads(result.stdout.split("Build Info: ", 1)[1])
-    assert list(info) == ["version", "gitVersion", "openSSLVersion", "modules", "allocator", "environment"]
+    # The real fields in the real order, then the simulator's marker (as buildInfo has it).
+    assert list(info) == ["version", "gitVersion", "openSSLVersion", "modules", "allocator", "environment",
+                          "mongosim"]
+    assert info["mongosim"]["simulator"] is True
     assert info["version"] == "8.0.4" and len(info["gitVersion"]) == 40
     assert list(info["environment"]) == ["distmod", "distarch", "target_arch"]
 
