@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from mongosim.errors import CommandError
 
 if TYPE_CHECKING:
-    from mongosim.server import Connection, Server
+    from mongosim.connection import Connection
+    from mongosim.server import Server
 
 
 @dataclass

@@ -18,8 +18,9 @@ from mongosim.query.match import matcher
 from mongosim.serverstatus import is_write
 
 if TYPE_CHECKING:
+    from mongosim.connection import Connection
     from mongosim.context import CommandContext
-    from mongosim.server import Connection, Server
+    from mongosim.server import Server
 
 FSYNC_INFO = "use db.fsyncUnlock() to terminate the fsync write/snapshot lock"
 _STAGE_OPTIONS = ("allUsers", "idleConnections", "idleCursors", "idleSessions", "localOps", "backtrace",

@@ -140,3 +140,7 @@ class CommandError(Exception):
 
 class ProtocolError(Exception):
     """The peer sent bytes that are not a valid message; the connection is closed after logging it."""
+
+
+class CloseConnection(Exception):
+    """Raised by a handler (shutdown) to close the client's connection without replying."""

@@ -60,7 +60,11 @@ def state(server: Server) -> ServerNamespaceStats:
 
 
 def namespace(server: Server, ns: str) -> NamespaceStats:
-    return state(server).namespaces.setdefault(ns, NamespaceStats())
+    namespaces = state(server).namespaces
+    stats = namespaces.get(ns)
+    if stats is None:  # not setdefault: that would build a NamespaceStats on every call
+        stats = namespaces[ns] = NamespaceStats()
+    return stats
 
 
 def record_index_access(server: Server, ns: str, index_name: str) -> None:

@@ -1,14 +1,13 @@
-"""The asyncio server: listeners, connections, message dispatch, operation accounting, shutdown.
+"""The asyncio server: listeners, command execution, operation accounting, background jobs, shutdown.
 
-One task per connection reads a message, runs its command to completion and writes the reply, like a mongod
-service thread. Commands run on the event loop; handlers that wait (awaitable hello, tailable getMore) are
-coroutines, so one waiting client never blocks another.
+Connections (``connection.py``) hand each command to ``Server.execute``, which runs it to completion on the
+event loop; handlers that wait (awaitable hello, tailable getMore, writes behind an fsync lock) are coroutines,
+so one waiting client never blocks another.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import itertools
 import os
@@ -16,7 +15,6 @@ import random
 import socket
 import time
 import traceback
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,13 +23,13 @@ from bson.objectid import ObjectId
 
 from mongosim import commands, logs, profiler
 from mongosim.cli import ServerConfig
+from mongosim.connection import Connection
 from mongosim.context import CommandContext
 from mongosim.cursors import CursorManager
-from mongosim.errors import CommandError, ProtocolError
+from mongosim.errors import CloseConnection, CommandError
 from mongosim.query.match import matcher
 from mongosim.stats import ServerStats
 from mongosim.storage.engine import StorageEngine
-from mongosim.wire import messages as wire
 
 _SLOW_PRE = ("planSummary", "planningTimeMicros", "nShards", "cursorid", "exhaust", "keysExamined",
              "docsExamined", "hasSortStage", "usedDisk", "fromMultiPlanner", "fromPlanCache", "nMatched",
@@ -52,10 +50,6 @@ class StartupError(Exception):
         self.exit_code = exit_code
 
 
-class CloseConnection(Exception):
-    """Raised by a handler (shutdown) to close the client's connection without replying."""
-
-
 def redact(value: Any) -> Any:
     """A copy of a command with credentials replaced, for logs and currentOp."""
     if isinstance(value, dict):
@@ -63,146 +57,6 @@ def redact(value: Any) -> Any:
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
-
-
-class Connection:
-    def __init__(self, server: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 connection_id: int) -> None:
-        self.server = server
-        self.reader = reader
-        self.writer = writer
-        self.id = connection_id
-        peer = writer.get_extra_info("peername")
-        sock = writer.get_extra_info("sockname")
-        self.remote = _format_address(peer)
-        self.local = _format_address(sock)
-        self.client_metadata: dict[str, Any] | None = None
-        self.hello_count = 0
-        self.created = time.time()
-        self.current: CommandContext | None = None
-        # Filled in by the auth layer: [{"user": ..., "db": ...}]
-        self.authenticated_users: list[dict[str, str]] = []
-        self.state: dict[str, Any] = {}
-        self._response_ids = itertools.count(1)
-
-    @property
-    def ctx_name(self) -> str:
-        return f"conn{self.id}"
-
-    @property
-    def app_name(self) -> str | None:
-        meta = self.client_metadata or {}
-        app = meta.get("application")
-        return app.get("name") if isinstance(app, dict) else None
-
-    @property
-    def is_loopback(self) -> bool:
-        host = self.remote.rsplit(":", 1)[0].strip("[]")
-        return host in ("::1", "localhost") or host.startswith("127.") or self.remote == "anonymous unix socket"
-
-    async def run(self) -> None:
-        server = self.server
-        try:
-            while not server.shutting_down:
-                message = await wire.read_message(self.reader)
-                if message is None:
-                    break
-                server.stats.bytes_in += message.length
-                server.stats.num_requests += 1
-                await self._handle(message)
-        except ProtocolError as exc:
-            server.log.log("W", "NETWORK", logs.ID_BAD_MESSAGE, self.ctx_name, "Error receiving request from client. "
-                           "Ending connection from remote", {"error": {"code": 17, "codeName": "ProtocolError",
-                                                                        "errmsg": str(exc)},
-                                                              "remote": self.remote, "connectionId": self.id})
-        except CloseConnection:
-            pass
-        except (ConnectionError, asyncio.IncompleteReadError, OSError):
-            pass
-        finally:
-            self.close()
-
-    async def _handle(self, message: wire.Message) -> None:
-        if message.op_code == wire.OP_COMPRESSED:
-            message = wire.decompress(message)
-        if message.op_code == wire.OP_MSG:
-            await self._handle_op_msg(message)
-        elif message.op_code == wire.OP_QUERY:
-            await self._handle_op_query(message)
-        elif message.op_code in wire.REMOVED_OPCODES:
-            raise ProtocolError(f"{wire.REMOVED_OPCODES[message.op_code]} is no longer supported "
-                                "(opcode {message.op_code})")
-        else:
-            raise ProtocolError(f"Unknown opcode {message.op_code}")
-
-    async def _handle_op_msg(self, message: wire.Message) -> None:
-        try:
-            request = wire.decode_op_msg(message)
-        except CommandError as exc:
-            self._send(wire.encode_op_msg(exc.to_document(), next(self._response_ids), message.request_id))
-            return
-        cmd = request.command()
-        db = cmd.get("$db")
-        ctx = self.server.new_context(self, db if isinstance(db, str) else "", cmd, "op_msg")
-        if not isinstance(db, str):
-            reply = CommandError(40571, "OP_MSG requests require a $db argument").to_document()
-        else:
-            reply = await self.server.execute(ctx, request)
-        if request.more_to_come:
-            self.server.finish(ctx, reply, 0)
-            if reply.get("code") == 10107:  # not primary on a fire-and-forget write: close, as mongod does
-                raise CloseConnection
-            return
-        data = wire.encode_op_msg(reply, next(self._response_ids), message.request_id,
-                                  checksum=request.checksum_present)
-        self._send(data)
-        self.server.finish(ctx, reply, len(data))
-        if self.writer.transport.get_write_buffer_size() > 1 << 20:
-            await self.writer.drain()
-
-    async def _handle_op_query(self, message: wire.Message) -> None:
-        request = wire.decode_op_query(message)
-        cmd = request.command()
-        ctx = self.server.new_context(self, request.database, cmd, "op_query")
-        name = next(iter(cmd), "")
-        if not request.full_collection_name.endswith(".$cmd"):
-            reply = CommandError(5739101, "OP_QUERY is no longer supported. The client driver may require an "
-                                 "upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal"
-                                 ).to_document()
-        elif name not in commands.OP_QUERY_ALLOWED:
-            reply = CommandError("UnsupportedOpQueryCommand",
-                                 f"Unsupported OP_QUERY command: {name}. The client driver may require an upgrade. "
-                                 "For more details see https://dochub.mongodb.org/core/legacy-opcode-removal"
-                                 ).to_document()
-        else:
-            reply = await self.server.execute(ctx, None)
-        data = wire.encode_op_reply(reply, next(self._response_ids), message.request_id)
-        self._send(data)
-        self.server.finish(ctx, reply, len(data))
-
-    def _send(self, data: bytes) -> None:
-        self.server.stats.bytes_out += len(data)
-        self.writer.write(data)
-
-    def close(self) -> None:
-        if self.server.connections.pop(self.id, None) is None:
-            return
-        with contextlib.suppress(Exception):
-            self.writer.close()
-        self.server.log.info("NETWORK", logs.ID_CONN_ENDED, self.ctx_name, "Connection ended",
-                             {"remote": self.remote, "uuid": {"$uuid": self.state.get("uuid", "")},
-                              "connectionId": self.id, "connectionCount": len(self.server.connections)})
-        for hook in self.server.connection_closed_hooks:
-            hook(self)
-
-
-def _format_address(addr: Any) -> str:
-    if isinstance(addr, tuple) and len(addr) >= 2:
-        host = addr[0]
-        return f"[{host}]:{addr[1]}" if ":" in host else f"{host}:{addr[1]}"
-    if isinstance(addr, str) and addr:
-        return addr
-    return "anonymous unix socket"
 
 
 ReplyHook = Callable[[CommandContext, dict[str, Any]], None]
@@ -272,8 +126,8 @@ class Server:
         port = self.config.port
         for host in self.config.bind_ips:
             try:
-                listener = await asyncio.start_server(self._accept, host=host, port=port, reuse_address=True,
-                                                      limit=1 << 20, backlog=512)
+                listener = await asyncio.get_running_loop().create_server(
+                    lambda: Connection(self), host=host, port=port, reuse_address=True, backlog=512)
             except OSError as exc:
                 await self._close_listeners()
                 if self.storage is not None:
@@ -375,69 +229,88 @@ class Server:
         return await ctx.wait_for(self._topology_changed, timeout_s)
 
     # ----------------------------------------------------------------------------------------- connections
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self.shutting_down:
-            writer.close()
-            return
-        conn = Connection(self, reader, writer, next(self._connection_ids))
-        self.connections[conn.id] = conn
+    def register_connection(self, conn: Connection) -> int:
+        """A new client connection: its connectionId (as hello and the log report it)."""
+        connection_id = next(self._connection_ids)
+        self.connections[connection_id] = conn
         self.stats.connections_created += 1
-        conn.state["uuid"] = str(uuid.uuid4())
-        self.log.info("NETWORK", logs.ID_CONN_ACCEPTED, "listener", "Connection accepted",
-                      {"remote": conn.remote, "isLoadBalanced": False, "uuid": {"$uuid": conn.state["uuid"]},
-                       "connectionId": conn.id, "connectionCount": len(self.connections)})
-        try:
-            await conn.run()
-        except asyncio.CancelledError:
-            conn.close()
+        return connection_id
+
+    def unregister_connection(self, conn: Connection) -> bool:
+        return self.connections.pop(conn.id, None) is not None
 
     # ----------------------------------------------------------------------------------------- commands
     def new_context(self, conn: Connection | None, db: str, cmd: dict[str, Any], protocol: str) -> CommandContext:
         name = next(iter(cmd), "")
         return CommandContext(self, conn, db, name, cmd, protocol, next(self._opids))
 
-    async def execute(self, ctx: CommandContext, request: Any) -> dict[str, Any]:
-        """Run one command and return its reply document (errors become ``ok: 0`` replies)."""
-        spec = commands.lookup(ctx.name, self.process)
+    def execute(self, ctx: CommandContext) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+        """Run one command: its reply document (errors become ``ok: 0`` replies), or, when a pre-command hook or
+        the handler has to wait, an awaitable of it. Synchronous handlers complete without any coroutine."""
         self.active_ops[ctx.opid] = ctx
         if ctx.conn is not None:
             ctx.conn.current = ctx
         try:
-            if spec is None:
-                if not ctx.name:
-                    raise CommandError("FailedToParse", "Empty command object")
-                raise CommandError("CommandNotFound", f"no such command: '{ctx.name}'")
-            if spec.counter is not None:
-                self.stats.opcounters[spec.counter] += 1
-            if spec.admin_only and ctx.db != "admin":
-                raise CommandError("Unauthorized", f"{ctx.name} may only be run against the admin database.")
-            for check in self.before_command:
+            spec = self._admit(ctx)
+            for position, check in enumerate(self.before_command):
                 pending = check(ctx, spec)
                 if asyncio.iscoroutine(pending):
-                    await pending
+                    return self._execute_later(ctx, spec, pending, self.before_command[position + 1:])
             result = spec.handler(ctx, ctx.cmd)
             if asyncio.iscoroutine(result):
-                result = await result
-            reply: dict[str, Any] = result  # type: ignore[assignment]
-            reply.setdefault("ok", 1.0)
-        except CommandError as exc:
-            reply = exc.to_document()
-        except CloseConnection:
-            raise
+                return self._execute_later(ctx, spec, result, None)
         except Exception as exc:
+            return self._complete(ctx, None, exc)
+        return self._complete(ctx, result, None)  # type: ignore[arg-type]
+
+    async def _execute_later(self, ctx: CommandContext, spec: commands.CommandSpec, pending: Awaitable[Any],
+                             remaining_checks: list[Any] | None) -> dict[str, Any]:
+        """The rest of ``execute`` once something had to wait: ``pending`` is a pre-command hook (then
+        ``remaining_checks`` and the handler follow) or the handler itself (``remaining_checks`` is None)."""
+        try:
+            result = await pending
+            if remaining_checks is not None:
+                for check in remaining_checks:
+                    waiting = check(ctx, spec)
+                    if asyncio.iscoroutine(waiting):
+                        await waiting
+                result = spec.handler(ctx, ctx.cmd)
+                if asyncio.iscoroutine(result):
+                    result = await result
+        except Exception as exc:
+            return self._complete(ctx, None, exc)
+        return self._complete(ctx, result, None)
+
+    def _admit(self, ctx: CommandContext) -> commands.CommandSpec:
+        spec = commands.lookup(ctx.name, self.process)
+        if spec is None:
+            if not ctx.name:
+                raise CommandError("FailedToParse", "Empty command object")
+            raise CommandError("CommandNotFound", f"no such command: '{ctx.name}'")
+        if spec.counter is not None:
+            self.stats.opcounters[spec.counter] += 1
+        if spec.admin_only and ctx.db != "admin":
+            raise CommandError("Unauthorized", f"{ctx.name} may only be run against the admin database.")
+        return spec
+
+    def _complete(self, ctx: CommandContext, result: dict[str, Any] | None, error: Exception | None) -> dict[str, Any]:
+        self.active_ops.pop(ctx.opid, None)
+        if ctx.conn is not None:
+            ctx.conn.current = None
+        if error is None:
+            assert result is not None
+            reply = result
+            reply.setdefault("ok", 1.0)
+        elif isinstance(error, CommandError):
+            reply = error.to_document()
+        elif isinstance(error, CloseConnection):
+            raise error
+        else:
             self.stats.asserts["regular"] += 1
             self.log.error("COMMAND", 23000, ctx.conn.ctx_name if ctx.conn else "-", "Command failed with an "
-                           "internal error", {"command": ctx.name, "error": repr(exc),
-                                             "trace": traceback.format_exc(limit=8)})
-            reply = CommandError("InternalError", f"simulator internal error in {ctx.name}: {exc}").to_document()
-        finally:
-            self.active_ops.pop(ctx.opid, None)
-            if ctx.conn is not None:
-                ctx.conn.current = None
+                           "internal error", {"command": ctx.name, "error": repr(error),
+                                             "trace": "".join(traceback.format_exception(error, limit=8))})
+            reply = CommandError("InternalError", f"simulator internal error in {ctx.name}: {error}").to_document()
         for hook in self.reply_hooks:
             hook(ctx, reply)
         return reply
@@ -455,7 +328,7 @@ class Server:
         latency = self.stats.latencies[kind]
         latency[0] += micros
         latency[1] += 1
-        if self._is_slow(ctx, reply, reslen, millis) or self.config.verbosity >= 1:
+        if self._is_slow(ctx, reply, reslen, millis) or self.log.verbosity >= 1:
             self.log.info("COMMAND", logs.ID_SLOW_QUERY, ctx.conn.ctx_name if ctx.conn else "-", "Slow query",
                           self.slow_query_attr(ctx, reply, reslen, millis))
         for observer in self.op_observers:

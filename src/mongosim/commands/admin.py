@@ -11,8 +11,7 @@ from bson.int64 import Int64
 from mongosim import parameters, profiler
 from mongosim.commands import command
 from mongosim.context import CommandContext
-from mongosim.errors import CommandError
-from mongosim.server import CloseConnection
+from mongosim.errors import CloseConnection, CommandError
 
 # Arguments any command may carry; setParameter/getParameter do not treat them as parameter names.
 GENERIC_ARGUMENTS = frozenset({"$db", "lsid", "txnNumber", "$clusterTime", "$readPreference", "comment",

@@ -277,7 +277,7 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if tailable and coll is not None:
         last: list[Any] = []
         project = projector(spec.projection, query=spec.filter) if spec.projection else None
-        refill = _tail(coll, state.predicate or (lambda d: True), last, project)
+        refill = _tail(coll, state.predicate, last, project)
         docs = refill()
     source = Source(docs)
     limit_left = None if spec.limit is None else spec.limit

@@ -33,7 +33,16 @@ class Scan:
     documents: Iterator[dict[str, Any]] = field(default_factory=lambda: iter(()))
     keys_examined: int = 0
     docs_examined: int = 0
-    predicate: Predicate | None = None
+    filter_doc: dict[str, Any] | None = None
+    variables: dict[str, Any] | None = None
+    _predicate: Predicate | None = None
+
+    @property
+    def predicate(self) -> Predicate:
+        """The compiled filter; compiled on first use, as the express path never needs it."""
+        if self._predicate is None:
+            self._predicate = matcher(self.filter_doc, self.variables)
+        return self._predicate
 
 
 def express_id(filter_doc: dict[str, Any] | None) -> tuple[bool, Any]:
@@ -55,19 +64,19 @@ def express_id(filter_doc: dict[str, Any] | None) -> tuple[bool, Any]:
 def scan(ctx: CommandContext | None, coll: Collection | None, filter_doc: dict[str, Any] | None,
          hint: Any = None, sort: dict[str, Any] | None = None,
          variables: dict[str, Any] | None = None) -> Scan:
-    predicate = matcher(filter_doc, variables)
     stats = ctx.server.stats if ctx is not None else None
     if coll is None:
-        return Scan(Plan.eof(), predicate=predicate)
+        return Scan(Plan.eof(), filter_doc=filter_doc, variables=variables, _predicate=matcher(filter_doc, variables))
     express, id_value = express_id(filter_doc) if hint is None else (False, None)
     if express:
-        return _express(coll, id_value, stats)
+        return _express(coll, id_value, stats, filter_doc)
+    predicate = matcher(filter_doc, variables)  # compiled (and validated) before the plan is chosen
     plan = coll.plan(filter_doc or {}, hint=hint, sort=sort)
     if stats is not None and plan.stage == "COLLSCAN":
         stats.collection_scans += 1
         if not (ctx is not None and ctx.cmd.get("tailable")):
             stats.collection_scans_nontailable += 1
-    result = Scan(plan, predicate=predicate)
+    result = Scan(plan, filter_doc=filter_doc, variables=variables, _predicate=predicate)
 
     def generate() -> Iterator[dict[str, Any]]:
         keys_before = 0
@@ -89,7 +98,7 @@ def scan(ctx: CommandContext | None, coll: Collection | None, filter_doc: dict[s
     return result
 
 
-def _express(coll: Collection, id_value: Any, stats: Any) -> Scan:
+def _express(coll: Collection, id_value: Any, stats: Any, filter_doc: dict[str, Any] | None) -> Scan:
     doc = coll.get(id_value)
     plan = Plan("EXPRESS_IXSCAN", iter(() if doc is None else (doc,)), index_name="_id_",
                 key_pattern=dict(ID_PATTERN), bounds={"_id": []}, keys_examined=1 if doc is not None else 0)
@@ -97,6 +106,6 @@ def _express(coll: Collection, id_value: Any, stats: Any) -> Scan:
     if stats is not None:
         stats.keys_examined += found
         stats.docs_examined += found
-    result = Scan(plan, keys_examined=found, docs_examined=found)
+    result = Scan(plan, keys_examined=found, docs_examined=found, filter_doc=filter_doc)
     result.documents = plan.candidates
     return result

@@ -6,7 +6,6 @@ Parsing is strict and follows the server's rules (``op_msg.cpp``): a violation r
 
 from __future__ import annotations
 
-import asyncio
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -114,23 +113,20 @@ class OpQuery:
         return self.query
 
 
-async def read_message(reader: asyncio.StreamReader, max_size: int = MAX_MESSAGE_SIZE_BYTES) -> Message | None:
-    """Read one framed message; ``None`` when the peer closed the connection between messages."""
-    try:
-        header = await reader.readexactly(HEADER.size)
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial:
-            return None
-        raise ProtocolError("connection closed in the middle of a message header") from exc
-    length, request_id, response_to, op_code = HEADER.unpack(header)
+def take_message(buffer: bytearray, max_size: int = MAX_MESSAGE_SIZE_BYTES) -> Message | None:
+    """Remove and return the first complete message of ``buffer``; ``None`` while it is incomplete.
+    A length outside MongoDB's bounds raises ``ProtocolError`` as soon as the header is in."""
+    if len(buffer) < HEADER.size:
+        return None
+    length, request_id, response_to, op_code = HEADER.unpack_from(buffer, 0)
     if length < HEADER.size + 1:
         raise ProtocolError(f"Invalid message length {length}: shorter than a message header")
     if length > max_size:
         raise ProtocolError(f"recv(): message msgLen {length} is invalid. Min 16 Max: {max_size}")
-    try:
-        payload = await reader.readexactly(length - HEADER.size)
-    except asyncio.IncompleteReadError as exc:
-        raise ProtocolError(f"connection closed after {len(exc.partial)} of {length - 16} message bytes") from exc
+    if len(buffer) < length:
+        return None
+    payload = bytes(buffer[HEADER.size:length])
+    del buffer[:length]
     return Message(request_id, response_to, op_code, payload)
 
 
