@@ -9,8 +9,8 @@ failures are logged as mongod logs them and end the process with mongod's exit c
 from __future__ import annotations
 
 import asyncio
-import gc
 import datetime as dt
+import gc
 import os
 import platform
 import resource
