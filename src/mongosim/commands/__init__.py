@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "diagnostics",
     "crud",
     "read",
+    "read_cursors",
+    "read_aggregate",
     "ddl",
     "indexes",
     "admin",

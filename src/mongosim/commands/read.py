@@ -1,187 +1,31 @@
-"""Read commands: find, getMore, killCursors, count and distinct (aggregate and explain in ``read_aggregate``).
+"""Query commands: find, count and distinct (cursors and getMore in ``read_cursors``, aggregate and explain in
+``read_aggregate``).
 
-Replies have MongoDB's shapes (``{cursor: {firstBatch|nextBatch, id: Int64, ns}}``); a first batch holds 101
-documents unless ``batchSize`` says otherwise, and every batch stops before 16 MiB. Open cursors live in
-``server.cursors`` with the connection and session that made them. Reads of a missing database or collection
-return empty results. Each operation fills ``ctx.debug`` for the "Slow query" line and the profiler.
+Reads of a missing database or collection return empty results. Each operation fills ``ctx.debug`` for the
+"Slow query" line and the profiler.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bson import encode
 from bson.int64 import Int64
 
-from mongosim import MAX_BSON_OBJECT_SIZE
 from mongosim.commands import command
+from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH, Source, open_cursor, record_execution, runtime_errors
+from mongosim.commands.read_options import check_type, deadline_of, guarded, namespace, non_negative
 from mongosim.context import CommandContext
-from mongosim.cursors import Cursor
 from mongosim.errors import CommandError
-from mongosim.query.compare import MISSING, RANK_NUMBER, number_value, order_key, type_name, type_rank
+from mongosim.query.compare import MISSING, RANK_NUMBER, number_value, order_key, type_rank
 from mongosim.query.explain import query_hashes
 from mongosim.query.paths import candidates, get_path, split
 from mongosim.query.project import projector
 from mongosim.query.scan import Scan, scan
 from mongosim.query.sort import is_natural, sort_documents, validate_sort
 from mongosim.storage.engine import Collection
-
-DEFAULT_FIRST_BATCH = 101
-_TYPE_NAMES = {dict: "object", str: "string", bool: "bool", list: "array"}
-
-
-# ---------------------------------------------------------------------------------------------- option parsing
-def check_type(cmd: dict[str, Any], command_name: str, field: str, expected: type) -> Any:
-    value = cmd.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-        raise CommandError("TypeMismatch", f"BSON field '{command_name}.{field}' is the wrong type "
-                           f"'{type_name(value)}', expected type '{_TYPE_NAMES.get(expected, 'object')}'")
-    return value
-
-
-def non_negative(cmd: dict[str, Any], field: str, command_name: str) -> int | None:
-    value = cmd.get(field)
-    if value is None:
-        return None
-    if type_rank(value) != RANK_NUMBER or isinstance(value, bool):
-        raise CommandError("TypeMismatch", f"BSON field '{command_name}.{field}' is the wrong type "
-                           f"'{type_name(value)}', expected types '[long, int, decimal, double]'")
-    number = int(number_value(value))
-    if number < 0:
-        raise CommandError(51024, f"BSON field '{field}' value must be >= 0, actual value '{number}'")
-    return number
-
-
-def namespace(ctx: CommandContext, cmd: dict[str, Any]) -> tuple[str, Collection | None]:
-    """The collection a command names and the storage collection (None when it does not exist)."""
-    name = cmd.get(ctx.name)
-    if not isinstance(name, str):
-        raise CommandError("InvalidNamespace", f"collection name has invalid type {type_name(name)}")
-    if not name:
-        raise CommandError("InvalidNamespace", f"Invalid namespace specified '{ctx.db}.'")
-    ctx.ns = f"{ctx.db}.{name}"
-    storage = ctx.server.storage
-    return name, storage.get_collection(ctx.db, name) if storage is not None else None
-
-
-def deadline_of(cmd: dict[str, Any]) -> float | None:
-    value = cmd.get("maxTimeMS")
-    if value is None or value == 0:
-        return None
-    if type_rank(value) != RANK_NUMBER or number_value(value) < 0:
-        raise CommandError("BadValue", f"{value!r} value for maxTimeMS is out of range")
-    return time.monotonic() + float(number_value(value)) / 1000.0
-
-
-def guarded(docs: Iterator[dict[str, Any]], ctx: CommandContext, deadline: float | None) -> Iterator[dict[str, Any]]:
-    """Stop with MaxTimeMSExpired or Interrupted at safe points while documents are pulled."""
-    for i, doc in enumerate(docs):
-        if i & 63 == 63:
-            ctx.check_interrupt()
-            if deadline is not None and time.monotonic() > deadline:
-                raise CommandError("MaxTimeMSExpired", "operation exceeded time limit")
-        yield doc
-    if deadline is not None and time.monotonic() > deadline:
-        raise CommandError("MaxTimeMSExpired", "operation exceeded time limit")
-
-
-# ---------------------------------------------------------------------------------------------- cursors
-class Source:
-    """The rest of a result stream, able to put back the document that did not fit in the last batch."""
-
-    def __init__(self, docs: Iterator[dict[str, Any]]) -> None:
-        self.docs = docs
-        self.pending: dict[str, Any] | None = None
-
-    def __iter__(self) -> Source:
-        return self
-
-    def __next__(self) -> dict[str, Any]:
-        if self.pending is not None:
-            doc, self.pending = self.pending, None
-            return doc
-        return next(self.docs)
-
-    def batch(self, max_docs: int | None) -> tuple[list[dict[str, Any]], bool]:
-        """Up to ``max_docs`` documents and at most 16 MiB; True when the stream is exhausted."""
-        out: list[dict[str, Any]] = []
-        size = 0
-        while max_docs is None or len(out) < max_docs:
-            try:
-                doc = next(self)
-            except StopIteration:
-                return out, True
-            if max_docs != 1:
-                size += len(encode(doc))
-                if out and size > MAX_BSON_OBJECT_SIZE:
-                    self.pending = doc
-                    return out, False
-            out.append(doc)
-        return out, False
-
-
-@dataclass(eq=False)
-class QueryCursor(Cursor):
-    """A find or aggregate cursor: where its results come from and what they have cost so far."""
-
-    scan_state: Scan | None = None
-    collection: Collection | None = None
-    counted_keys: int = 0
-    counted_docs: int = 0
-    query_hash: str | None = None
-    plan_cache_key: str | None = None
-    refill: Callable[[], Iterator[dict[str, Any]]] | None = None
-
-
-def open_cursor(ctx: CommandContext, ns: str, source: Source, *, scan_state: Scan | None,
-                collection: Collection | None, tailable: bool = False, await_data: bool = False,
-                refill: Callable[[], Iterator[dict[str, Any]]] | None = None) -> QueryCursor:
-    cmd = ctx.cmd
-    cursor = QueryCursor(id=int(ctx.server.cursors.new_id()), ns=ns, source=source,
-                         originating_command=cmd, connection_id=ctx.conn.id if ctx.conn else None,
-                         lsid=cmd.get("lsid"), tailable=tailable, await_data=await_data,
-                         no_timeout=bool(cmd.get("noCursorTimeout")),
-                         plan_summary=ctx.debug.get("planSummary"), scan_state=scan_state, collection=collection,
-                         counted_keys=scan_state.keys_examined if scan_state else 0,
-                         counted_docs=scan_state.docs_examined if scan_state else 0,
-                         query_hash=ctx.debug.get("queryHash"), plan_cache_key=ctx.debug.get("planCacheKey"),
-                         refill=refill)
-    cursor.n_returned = ctx.debug.get("nreturned", 0)
-    cursor.n_batches = 1
-    return ctx.server.cursors.register(cursor)  # type: ignore[return-value]
-
-
-def record_execution(ctx: CommandContext, scan_state: Scan | None, nreturned: int, cursor_id: int,
-                     exhausted: bool) -> None:
-    """Fill the "Slow query" attributes in the server's order (planSummary already set)."""
-    debug = ctx.debug
-    if cursor_id:
-        debug["cursorid"] = Int64(cursor_id)
-    if scan_state is not None:
-        debug["keysExamined"] = scan_state.keys_examined
-        debug["docsExamined"] = scan_state.docs_examined
-    if exhausted:
-        debug["cursorExhausted"] = True
-    debug["nreturned"] = nreturned
-    debug["queryFramework"] = "classic"
-    ctx.server.stats.documents["returned"] += nreturned
-
-
-def runtime_errors(prefix: str, produce: Callable[[], Any]) -> Any:
-    """Errors raised while documents flow get the executor's prefix, as the server reports them."""
-    try:
-        return produce()
-    except CommandError as exc:
-        if exc.code in (50, 11601, 11600, 43) or exc.errmsg.startswith(prefix):
-            raise
-        raise CommandError(exc.code, f"{prefix} :: caused by :: {exc.errmsg}", **exc.extra) from exc
 
 
 # ---------------------------------------------------------------------------------------------- find
@@ -304,106 +148,6 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return {"cursor": {"firstBatch": batch, "id": Int64(cursor_id), "ns": ctx.ns}}
 
 
-# ---------------------------------------------------------------------------------------------- getMore
-@command("getMore", counter="getmore")
-async def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    cursor_id = cmd.get("getMore")
-    if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
-        raise CommandError("TypeMismatch", f"BSON field 'getMore.getMore' is the wrong type "
-                           f"'{type_name(cursor_id)}', expected type 'long'")
-    coll_name = cmd.get("collection")
-    if coll_name is None:
-        raise CommandError(40414, "BSON field 'getMore.collection' is missing but a required field")
-    if not isinstance(coll_name, str):
-        raise CommandError("TypeMismatch", f"BSON field 'getMore.collection' is the wrong type "
-                           f"'{type_name(coll_name)}', expected type 'string'")
-    ns = f"{ctx.db}.{coll_name}"
-    ctx.ns, ctx.op_type = ns, "getmore"
-    batch_size = non_negative(cmd, "batchSize", "getMore") or None
-    server = ctx.server
-    cursor = server.cursors.get(int(cursor_id))
-    if cursor is None or cursor.killed:
-        raise CommandError("CursorNotFound", f"cursor id {int(cursor_id)} not found")
-    if cursor.ns != ns:
-        raise CommandError("Unauthorized", f"Requested getMore on namespace '{ns}', but cursor belongs to a "
-                           f"different namespace {cursor.ns}")
-    if cursor.pinned:
-        raise CommandError(292, f"cursor id {int(cursor_id)} is already in use")
-    if isinstance(cursor, QueryCursor) and cursor.collection is not None and server.storage is not None:
-        db, _, name = ns.partition(".")
-        if server.storage.get_collection(db, name) is not cursor.collection:
-            server.cursors.remove(cursor.id)
-            raise CommandError("QueryPlanKilled", "collection dropped")
-    ctx.debug["planSummary"] = cursor.plan_summary
-    cursor.pinned = True
-    try:
-        batch, exhausted = await _next_batch(ctx, cursor, batch_size)
-    except CommandError:
-        server.cursors.remove(cursor.id)
-        raise
-    finally:
-        cursor.pinned = False
-        cursor.last_access = time.time()
-    if exhausted and not cursor.tailable:
-        server.cursors.remove(cursor.id)
-    cursor.n_returned += len(batch)
-    cursor.n_batches += 1
-    state = cursor.scan_state if isinstance(cursor, QueryCursor) else None
-    if isinstance(cursor, QueryCursor) and state is not None:
-        keys, docs = state.keys_examined - cursor.counted_keys, state.docs_examined - cursor.counted_docs
-        cursor.counted_keys, cursor.counted_docs = state.keys_examined, state.docs_examined
-        ctx.debug.update({"cursorid": Int64(cursor.id), "keysExamined": keys, "docsExamined": docs})
-    else:
-        ctx.debug["cursorid"] = Int64(cursor.id)
-    live = not exhausted or cursor.tailable
-    if not live:
-        ctx.debug["cursorExhausted"] = True
-    ctx.debug["nreturned"] = len(batch)
-    if isinstance(cursor, QueryCursor) and cursor.query_hash:
-        ctx.debug.update({"queryHash": cursor.query_hash, "planCacheShapeHash": cursor.query_hash,
-                          "planCacheKey": cursor.plan_cache_key})
-    ctx.debug["queryFramework"] = "classic"
-    server.stats.documents["returned"] += len(batch)
-    return {"cursor": {"nextBatch": batch, "id": Int64(cursor.id if live else 0), "ns": ns}}
-
-
-async def _next_batch(ctx: CommandContext, cursor: Cursor, batch_size: int | None) -> tuple[list[dict[str, Any]], bool]:
-    source = cursor.source if isinstance(cursor.source, Source) else Source(cursor.source)
-    batch, exhausted = runtime_errors("Executor error during getMore", lambda: source.batch(batch_size))
-    refill = cursor.refill if isinstance(cursor, QueryCursor) else None
-    if not cursor.tailable or refill is None or batch:
-        return batch, exhausted
-    # Tailable: look again for documents inserted since; awaitData waits up to maxTimeMS (default 1 s).
-    wait_ms = number_value(ctx.cmd.get("maxTimeMS", 1000)) if cursor.await_data else 0
-    deadline = time.monotonic() + float(wait_ms) / 1000.0
-    while True:
-        source.docs = refill()
-        batch, _ = source.batch(batch_size)
-        if batch or time.monotonic() >= deadline:
-            return batch, False
-        ctx.check_interrupt()
-        await asyncio.sleep(0.02)
-
-
-# ---------------------------------------------------------------------------------------------- killCursors
-@command("killCursors")
-def kill_cursors(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    namespace(ctx, cmd)
-    ids = cmd.get("cursors")
-    if not isinstance(ids, list):
-        raise CommandError(40414, "BSON field 'killCursors.cursors' is missing but a required field")
-    killed, not_found = [], []
-    for cursor_id in ids:
-        cursor = ctx.server.cursors.get(int(cursor_id))
-        if cursor is not None and cursor.ns == ctx.ns:
-            ctx.server.cursors.remove(cursor.id)
-            cursor.killed = True
-            killed.append(Int64(cursor_id))
-        else:
-            not_found.append(Int64(cursor_id))
-    return {"cursorsKilled": killed, "cursorsNotFound": not_found, "cursorsAlive": [], "cursorsUnknown": []}
-
-
 # ---------------------------------------------------------------------------------------------- count, distinct
 @command("count")
 def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
@@ -454,7 +198,3 @@ def distinct(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     values = distinct_values(guarded(state.documents, ctx, deadline_of(cmd)), key)
     ctx.debug["keysExamined"], ctx.debug["docsExamined"] = state.keys_examined, state.docs_examined
     return {"values": values}
-
-
-# aggregate and explain register themselves on import.
-from mongosim.commands import read_aggregate  # noqa: E402,F401

@@ -16,21 +16,9 @@ from typing import Any
 from bson.int64 import Int64
 
 from mongosim.commands import command
-from mongosim.commands.read import (
-    DEFAULT_FIRST_BATCH,
-    Source,
-    check_type,
-    deadline_of,
-    distinct_values,
-    execute_find,
-    guarded,
-    namespace,
-    non_negative,
-    open_cursor,
-    parse_find,
-    record_execution,
-    runtime_errors,
-)
+from mongosim.commands.read import distinct_values, execute_find, parse_find
+from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH, Source, open_cursor, record_execution, runtime_errors
+from mongosim.commands.read_options import check_type, deadline_of, guarded, namespace, non_negative
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.query import explain as explaining

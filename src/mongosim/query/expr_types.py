@@ -1,5 +1,5 @@
 """Aggregation expression operators for types and dates: $type, $isNumber, $convert and the $to* family,
-date parts, $dateToString, $rand. Registered in ``expr.OPERATORS`` on import (by ``expr_ops``)."""
+date parts, $dateToString, $rand. Registered in ``expr.OPERATORS`` on import."""
 
 from __future__ import annotations
 
@@ -12,12 +12,8 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 
 from mongosim.errors import CommandError
-from mongosim.query.compare import MISSING, is_number, number_value, type_name
-from mongosim.query.expr import OPERATORS, Vars, evaluate, fixed_args, op, truthy
-
-
-def _nullish(value: Any) -> bool:
-    return value is None or value is MISSING
+from mongosim.query.compare import is_number, number_value, type_name
+from mongosim.query.expr import OPERATORS, Vars, evaluate, fixed_args, nullish, op, truthy
 
 
 # ---------------------------------------------------------------------------------------------- types
@@ -32,7 +28,7 @@ def _is_number(arg: Any, doc: Any, variables: Vars) -> bool:
     return is_number(value) and not isinstance(value, bool)
 
 
-def _to_string(value: Any) -> str:
+def to_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -45,10 +41,10 @@ def _to_string(value: Any) -> str:
 
 
 def _convert(value: Any, target: str) -> Any:
-    if _nullish(value):
+    if nullish(value):
         return None
     if target == "string":
-        return _to_string(value)
+        return to_string(value)
     if target == "bool":
         return truthy(value)
     if target in ("int", "long"):
@@ -104,7 +100,7 @@ def _convert_op(arg: Any, doc: Any, variables: Vars) -> Any:
         from mongosim.query.compare import TYPE_NAMES
 
         target = TYPE_NAMES.get(int(number_value(target)), str(target))
-    if _nullish(value):
+    if nullish(value):
         return evaluate(arg["onNull"], doc, variables) if "onNull" in arg else None
     try:
         return _convert(value, target)
@@ -120,7 +116,7 @@ def _date_arg(name: str, arg: Any, doc: Any, variables: Vars) -> Any:
         value = evaluate(arg["date"], doc, variables)
     else:
         (value,) = fixed_args(name, arg, 1, doc, variables)
-    if _nullish(value):
+    if nullish(value):
         return None
     if not isinstance(value, dt.datetime):
         raise CommandError(16006, f"can't convert from BSON type {type_name(value)} to Date")
@@ -150,7 +146,7 @@ _FORMATS = {"%Y": "%Y", "%m": "%m", "%d": "%d", "%H": "%H", "%M": "%M", "%S": "%
 @op("$dateToString")
 def _date_to_string(arg: Any, doc: Any, variables: Vars) -> Any:
     value = evaluate(arg.get("date"), doc, variables)
-    if _nullish(value):
+    if nullish(value):
         return evaluate(arg["onNull"], doc, variables) if "onNull" in arg else None
     fmt = evaluate(arg.get("format", "%Y-%m-%dT%H:%M:%S.%LZ"), doc, variables)
     out = []

@@ -4,7 +4,7 @@
 each stage is an object with exactly one field (40323), names are known (40324 "Unrecognized pipeline stage
 name: '$foo'"), $out/$merge come last, and the first-stage-only sources ($collStats, $indexStats, $currentOp,
 $documents, $listSessions, $listLocalSessions) come first. Source stages are resolved by the aggregate command
-(``commands/read.py``); this module runs the document-transforming stages, grouping lives in
+(``commands/read_aggregate.py``); this module runs the document-transforming stages, grouping lives in
 ``pipeline_group`` and the stages that read or write other collections in ``pipeline_io``. Documents handed
 in are never mutated: stages build new documents.
 """

@@ -13,7 +13,7 @@ from typing import Any
 from mongosim.errors import CommandError
 from mongosim.query import expr as expressions
 from mongosim.query.compare import MISSING, compare, is_number, number_value, order_key
-from mongosim.query.expr_ops import avg_values, extreme, sum_values
+from mongosim.query.expr_arith import avg_values, extreme, sum_values
 from mongosim.query.pipeline import Docs, PipelineEnv, stage
 from mongosim.query.sort import sort_documents
 

@@ -1,0 +1,74 @@
+"""Arguments shared by the read commands: typed fields, the target namespace, and the maxTimeMS deadline.
+
+Type errors use the server's wording ("BSON field 'find.filter' is the wrong type 'string', expected type
+'object'"); ``guarded`` enforces the deadline and interrupts while documents are pulled.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from mongosim.context import CommandContext
+from mongosim.errors import CommandError
+from mongosim.query.compare import RANK_NUMBER, number_value, type_name, type_rank
+from mongosim.storage.engine import Collection
+
+_TYPE_NAMES = {dict: "object", str: "string", bool: "bool", list: "array"}
+
+
+def check_type(cmd: dict[str, Any], command_name: str, field: str, expected: type) -> Any:
+    value = cmd.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+        raise CommandError("TypeMismatch", f"BSON field '{command_name}.{field}' is the wrong type "
+                           f"'{type_name(value)}', expected type '{_TYPE_NAMES.get(expected, 'object')}'")
+    return value
+
+
+def non_negative(cmd: dict[str, Any], field: str, command_name: str) -> int | None:
+    value = cmd.get(field)
+    if value is None:
+        return None
+    if type_rank(value) != RANK_NUMBER or isinstance(value, bool):
+        raise CommandError("TypeMismatch", f"BSON field '{command_name}.{field}' is the wrong type "
+                           f"'{type_name(value)}', expected types '[long, int, decimal, double]'")
+    number = int(number_value(value))
+    if number < 0:
+        raise CommandError(51024, f"BSON field '{field}' value must be >= 0, actual value '{number}'")
+    return number
+
+
+def namespace(ctx: CommandContext, cmd: dict[str, Any]) -> tuple[str, Collection | None]:
+    """The collection a command names and the storage collection (None when it does not exist)."""
+    name = cmd.get(ctx.name)
+    if not isinstance(name, str):
+        raise CommandError("InvalidNamespace", f"collection name has invalid type {type_name(name)}")
+    if not name:
+        raise CommandError("InvalidNamespace", f"Invalid namespace specified '{ctx.db}.'")
+    ctx.ns = f"{ctx.db}.{name}"
+    storage = ctx.server.storage
+    return name, storage.get_collection(ctx.db, name) if storage is not None else None
+
+
+def deadline_of(cmd: dict[str, Any]) -> float | None:
+    value = cmd.get("maxTimeMS")
+    if value is None or value == 0:
+        return None
+    if type_rank(value) != RANK_NUMBER or number_value(value) < 0:
+        raise CommandError("BadValue", f"{value!r} value for maxTimeMS is out of range")
+    return time.monotonic() + float(number_value(value)) / 1000.0
+
+
+def guarded(docs: Iterator[dict[str, Any]], ctx: CommandContext, deadline: float | None) -> Iterator[dict[str, Any]]:
+    """Stop with MaxTimeMSExpired or Interrupted at safe points while documents are pulled."""
+    for i, doc in enumerate(docs):
+        if i & 63 == 63:
+            ctx.check_interrupt()
+            if deadline is not None and time.monotonic() > deadline:
+                raise CommandError("MaxTimeMSExpired", "operation exceeded time limit")
+        yield doc
+    if deadline is not None and time.monotonic() > deadline:
+        raise CommandError("MaxTimeMSExpired", "operation exceeded time limit")
