@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pymongo
@@ -167,3 +168,27 @@ def test_kill_op_interrupts_an_awaitable_hello(shared_mongod: SimProcess) -> Non
         assert (reply["code"], reply["codeName"]) == (11601, "Interrupted")
     finally:
         waiting.close()
+
+
+MONGOS_ORDER = ["isWritablePrimary", "msg", "topologyVersion", "helloOk", "maxBsonObjectSize", "maxMessageSizeBytes",
+                "maxWriteBatchSize", "localTime", "logicalSessionTimeoutMinutes", "connectionId", "maxWireVersion",
+                "minWireVersion", "ok"]
+
+
+def test_mongos_handshake_and_discovery(tmp_path: Path) -> None:
+    # A router's hello: msg "isdbgrid", maxWireVersion before minWireVersion, no readOnly (MongosHelloResponse).
+    router = SimProcess(tmp_path, process="mongos", args=["--configdb", "cfg/127.0.0.1:1"]).start()
+    try:
+        peer = RawPeer(router.port)
+        try:
+            reply = peer.command({"hello": 1, "helloOk": True, "$db": "admin"}).doc
+        finally:
+            peer.close()
+        assert [key for key in reply if not key.startswith("$") and key != "operationTime"] == MONGOS_ORDER
+        assert reply["msg"] == "isdbgrid"
+        client = router.client(directConnection=False)
+        client.admin.command("ping")
+        (server,) = client.topology_description.server_descriptions().values()
+        assert server.server_type_name == "Mongos"
+    finally:
+        router.stop()
