@@ -18,7 +18,7 @@ from typing import Any
 
 import pymongo
 
-from mongo_admin.ops.sandbox import start_sandbox, stop_sandbox
+from mongo_admin.ops.sandbox import SandboxShape, start_sandbox, stop_sandbox
 
 INSERT_TARGET = 3000
 FIND_TARGET = 5000
@@ -37,7 +37,8 @@ def main() -> int:
     parser.add_argument("--binary-dir", type=Path, help="directory holding mongod (default: as mongo-admin resolves)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mongo-admin-bench-") as home:
-        started = start_sandbox(Path(home), "bench", binary_dir=args.binary_dir, progress=print)
+        started = start_sandbox(Path(home), "bench", shape=SandboxShape.standalone(), binary_dir=args.binary_dir,
+                                progress=print)
         try:
             print(f"server: {started.server}, version {started.version}, {started.uri}")
             client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(started.uri)

@@ -65,3 +65,7 @@ class CommandFailedError(MongoAdminError):
     def __init__(self, what: str, why: str, fix: str = "", *, code: int | None = None) -> None:
         self.code = code
         super().__init__(what, why, fix)
+
+
+class ReplicaSetError(MongoAdminError):
+    """A replica set refused a change or did not reach the state an operation waits for."""

@@ -36,12 +36,17 @@ class CommandContext:
     # Profiler "op": query, insert, update, remove, getmore, command.
     op_type: str = "command"
     killed: bool = False
+    # Why the operation was killed: killOp gives Interrupted, a step-down InterruptedDueToReplStateChange.
+    kill_code: str = "Interrupted"
+    kill_message: str = "operation was interrupted"
     # Set by kill(): operations waiting (awaitable hello, writes behind an fsync lock) wake up at once.
     _interrupt: asyncio.Event | None = None
 
-    def kill(self) -> None:
-        """killOp: the operation fails with Interrupted (11601) at its next check or wait."""
+    def kill(self, code: str = "Interrupted", message: str = "operation was interrupted") -> None:
+        """killOp (or a state change): the operation fails with ``code`` at its next check or wait."""
         self.killed = True
+        self.kill_code = code
+        self.kill_message = message
         if self._interrupt is not None:
             self._interrupt.set()
 
@@ -69,7 +74,7 @@ class CommandContext:
     def check_interrupt(self) -> None:
         """Long loops call this at safe points, so killOp and shutdown can stop them."""
         if self.killed:
-            raise CommandError("Interrupted", "operation was interrupted")
+            raise CommandError(self.kill_code, self.kill_message)
         if self.server.shutting_down:
             raise CommandError("InterruptedAtShutdown", "interrupted at shutdown")
 

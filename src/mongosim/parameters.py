@@ -45,6 +45,7 @@ PARAMETERS: dict[str, Parameter] = {
     "allowDiskUseByDefault": Parameter(bool, True),
     "auditAuthorizationSuccess": Parameter(bool, False),
     "authenticationMechanisms": Parameter(list, ["SCRAM-SHA-1", "SCRAM-SHA-256"], runtime=False),
+    "createRollbackDataFiles": Parameter(bool, True),
     "cursorTimeoutMillis": Parameter(Int64, Int64(600_000)),
     "diagnosticDataCollectionEnabled": Parameter(bool, True),
     "disableJavaScriptJIT": Parameter(bool, True),
@@ -65,6 +66,7 @@ PARAMETERS: dict[str, Parameter] = {
     "notablescan": Parameter(bool, False),
     "oplogFetcherUsesExhaust": Parameter(bool, True, runtime=False),
     "orphanCleanupDelaySecs": Parameter(int, 900),
+    "periodicNoopIntervalSecs": Parameter(int, 10, runtime=False),
     "quiet": Parameter(bool, False),
     "replWriterThreadCount": Parameter(int, 16, runtime=False),
     "scramIterationCount": Parameter(int, 10_000),
@@ -78,6 +80,7 @@ PARAMETERS: dict[str, Parameter] = {
     "ttlMonitorSleepSecs": Parameter(int, 60),
     "wiredTigerConcurrentReadTransactions": Parameter(int, 128),
     "wiredTigerConcurrentWriteTransactions": Parameter(int, 128),
+    "writePeriodicNoops": Parameter(bool, True),
 }
 
 

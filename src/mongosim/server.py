@@ -82,6 +82,9 @@ class Server:
         self.stats = ServerStats()
         self.cursors = CursorManager()
         self.storage: StorageEngine | None = None
+        # Set by mongosim.repl.install for a --replSet member: the ReplicationCoordinator and the Oplog.
+        self.repl: Any = None
+        self.oplog: Any = None
         self.parameters: dict[str, Any] = {}
         self.slowms = config.slowms
         self.slow_op_sample_rate = config.slow_op_sample_rate
@@ -148,6 +151,11 @@ class Server:
             from mongosim.storage.background import register_jobs
 
             register_jobs(self)
+        if self.config.repl_set and self.process == "mongod":
+            # Replication starts once the listeners exist: members reach each other through them.
+            from mongosim.repl.install import install
+
+            await install(self)
         self.log.info("NETWORK", logs.ID_WAITING, "listener", "Waiting for connections",
                       {"port": self.bound_port, "ssl": "off"})
 

@@ -26,9 +26,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for sandbox_dir in sorted((home / "sandbox").glob("*/")):
         with contextlib.suppress(MongoAdminError):
             stop_sandbox(home, sandbox_dir.name, timeout_s=10)
-        # Whatever survived a failed stop (or was never recorded) is killed by its pid file.
-        pid = local.read_pid_file(sandbox_dir / "mongod.pid")
-        if local.is_running(pid, str(sandbox_dir / "db")):
-            assert pid is not None
-            os.kill(pid, signal.SIGKILL)
-    assert all(each.pid is None for each in list_sandboxes(home).sandboxes)
+        # Whatever survived a failed stop (or was never recorded) is killed by its pid file: the standalone
+        # server's in the sandbox directory, each replica-set member's in member<i>/.
+        for pidfile in sandbox_dir.glob("**/mongod.pid"):
+            pid = local.read_pid_file(pidfile)
+            if local.is_running(pid, str(pidfile.parent / "db")):
+                assert pid is not None
+                os.kill(pid, signal.SIGKILL)
+    assert all(each.pids == [] for each in list_sandboxes(home).sandboxes)

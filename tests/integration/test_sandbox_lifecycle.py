@@ -1,4 +1,5 @@
-"""mongo-admin sandbox against a real server process: start, status, connect, stop, restart, purge."""
+"""mongo-admin sandbox against real server processes: a standalone mongod and a replica set, through start, status,
+connect, stop, restart and purge."""
 
 from __future__ import annotations
 
@@ -46,10 +47,11 @@ def client_for(uri: str) -> pymongo.MongoClient[dict[str, Any]]:
 
 
 @pytest.mark.slow
-def test_start_status_connect_stop_restart_purge(home: Path) -> None:
-    started = run_json("sandbox", "start")
-    uri, pid, port = started["uri"], started["pid"], started["port"]
-    dbpath = Path(started["dbpath"])
+def test_standalone_start_status_connect_stop_restart_purge(home: Path) -> None:
+    started = run_json("sandbox", "start", "--standalone")
+    [member] = started["members"]
+    uri, pid, port = started["uri"], member["pid"], int(member["member"].rsplit(":", 1)[1])
+    dbpath = home / "sandbox/default/db"
     assert (started["started"], started["state"], started["simulator"]) == (True, "running", True)
     assert started["server"].startswith("sandbox (mongosim ")
     assert started["message"] == f"started sandbox 'default' at {uri}; server: {started['server']}"
@@ -61,8 +63,10 @@ def test_start_status_connect_stop_restart_purge(home: Path) -> None:
     lines = status.stdout.splitlines()
     assert lines[0] == f"sandbox 'default' is running at {uri}; server: {started['server']}"
     assert "state                  running" in lines
+    assert "topology               standalone" in lines
     assert f"server                 {started['server']}" in lines
-    assert f"pid                    {pid}" in lines
+    assert lines[-1].startswith(f"127.0.0.1:{port}   -    -       -        -         ")
+    assert lines[-1].endswith(f"   running   {pid}   {started['server']}")
 
     client = client_for(uri)
     try:
@@ -71,29 +75,30 @@ def test_start_status_connect_stop_restart_purge(home: Path) -> None:
     finally:
         client.close()
     detail = run_json("sandbox", "status")
-    assert detail["version"] and detail["uptime_s"] is not None and detail["connections_current"] >= 1
+    assert detail["version"] and detail["members"][0]["uptime_s"] is not None and detail["connections_current"] >= 1
     assert detail["opcounters"]["insert"] >= 1
 
     again = run("sandbox", "start")
     assert again.exit_code == 0
     assert again.stdout.splitlines()[0] == (f"sandbox 'default' is already running at {uri}; "
                                             f"server: {started['server']}")
-    assert run_json("sandbox", "start")["pid"] == pid
+    assert run_json("sandbox", "start")["members"][0]["pid"] == pid
     other_port = run("sandbox", "start", "--port", str(port + 1 if port < 65535 else port - 1))
     assert other_port.exit_code == 1
     assert other_port.stderr.startswith(f"error: sandbox 'default' is already running on port {port}: ")
 
     stopped = run_json("sandbox", "stop")
-    assert (stopped["stopped"], stopped["pid"], stopped["signal"], stopped["purged"]) == (True, pid, "SIGTERM",
-                                                                                          False)
+    assert (stopped["stopped"], stopped["purged"]) == (True, False)
+    assert stopped["members"] == [{"member": f"127.0.0.1:{port}", "pid": pid, "signal": "SIGTERM"}]
     assert stopped["server"] == "sandbox (mongosim)"
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert dbpath.is_dir() and any(dbpath.iterdir())
     assert run_json("sandbox", "status")["state"] == "stopped"
 
     restarted = run_json("sandbox", "start")
-    assert (restarted["started"], restarted["port"], restarted["dbpath"]) == (True, port, str(dbpath))
-    assert restarted["pid"] != pid
+    assert (restarted["started"], restarted["uri"], restarted["topology"]) == (True, uri, "standalone")
+    restarted_pid = restarted["members"][0]["pid"]
+    assert restarted_pid != pid
     client = client_for(restarted["uri"])
     try:
         assert client.sandbox.things.find_one({"_id": "kept"}) == {"_id": "kept", "n": 1}
@@ -102,7 +107,7 @@ def test_start_status_connect_stop_restart_purge(home: Path) -> None:
 
     purged = run("sandbox", "stop", "--purge")
     assert purged.exit_code == 0
-    assert purged.stdout.splitlines()[0] == (f"stopped sandbox 'default' (pid {restarted['pid']}, SIGTERM); "
+    assert purged.stdout.splitlines()[0] == (f"stopped sandbox 'default' (pid {restarted_pid}, SIGTERM); "
                                              f"removed {home}/sandbox/default")
     assert not (home / "sandbox/default").exists()
     assert servers_using(dbpath) == []
@@ -110,18 +115,20 @@ def test_start_status_connect_stop_restart_purge(home: Path) -> None:
 
 @pytest.mark.slow
 def test_a_killed_server_is_reported_stale_and_started_again(home: Path) -> None:
-    started = run_json("sandbox", "start", "--name", "crashy")
-    os.kill(started["pid"], signal.SIGKILL)
-    wait_until(lambda: not local.is_running(started["pid"], started["dbpath"]), "the killed server to go away")
+    started = run_json("sandbox", "start", "--name", "crashy", "--standalone")
+    pid = started["members"][0]["pid"]
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not local.is_running(pid, str(home / "sandbox/crashy/db")), "the killed server to go away")
     status = run_json("sandbox", "status", "--name", "crashy")
     assert status["state"] == "stale"
-    assert status["message"] == (f"sandbox 'crashy' is not running: process {started['pid']} exited without being "
-                                 f"stopped (see {started['logpath']})")
+    assert status["message"] == (f"sandbox 'crashy' is not running: process {pid} exited without being "
+                                 f"stopped (see {home}/sandbox/crashy/mongod.log)")
     listed = run_json("sandbox", "list")["sandboxes"]
     assert [(each["name"], each["state"]) for each in listed] == [("crashy", "stale")]
     again = run("sandbox", "start", "--name", "crashy")
     assert again.exit_code == 0
-    assert f"process {started['pid']} from the previous start is gone; starting again" in again.stderr
+    assert f"process {pid} (127.0.0.1:" in again.stderr
+    assert "from the previous start is gone; starting again" in again.stderr
     assert run_json("sandbox", "status", "--name", "crashy")["state"] == "running"
 
 
@@ -134,7 +141,7 @@ def held_port() -> Iterator[int]:
 
 
 def test_a_taken_port_is_refused_naming_the_holder_and_nothing_starts(home: Path, held_port: int) -> None:
-    result = run("sandbox", "start", "--port", str(held_port))
+    result = run("sandbox", "start", "--standalone", "--port", str(held_port))
     assert result.exit_code == 1
     assert result.stdout == ""
     first, fix = result.stderr.splitlines()

@@ -29,6 +29,7 @@ class ReplSet:
                                  args=["--replSet", name, "--oplogSize", "64", *(args or [])])
                       for i in range(members)]
         self._clients: list[pymongo.MongoClient[dict[str, Any]]] = []
+        self._probes: dict[tuple[int, int], pymongo.MongoClient[dict[str, Any]]] = {}
 
     @property
     def hosts(self) -> list[str]:
@@ -68,19 +69,28 @@ class ReplSet:
 
     def status(self, node: SimProcess | None = None) -> dict[str, Any]:
         target = node or next(n for n in self.nodes if n.proc is not None and n.proc.poll() is None)
-        return target.client().admin.command("replSetGetStatus")
+        return self.probe(target).admin.command("replSetGetStatus")
+
+    def probe(self, node: SimProcess) -> pymongo.MongoClient[dict[str, Any]]:
+        """One reused direct client per node for polling (a new client per poll would pile up connections)."""
+        key = (node.port, node.proc.pid if node.proc is not None else 0)  # a restarted node needs a new client
+        client = self._probes.get(key)
+        if client is None:
+            client = self._probes[key] = node.client(serverSelectionTimeoutMS=2000)
+        return client
 
     def primary(self) -> SimProcess | None:
         for node in self.nodes:
             if node.proc is None or node.proc.poll() is not None:
                 continue
             with contextlib.suppress(PyMongoError):
-                if node.client(serverSelectionTimeoutMS=2000).admin.command("hello").get("isWritablePrimary"):
+                if self.probe(node).admin.command("hello").get("isWritablePrimary"):
                     return node
         return None
 
     def wait_for_primary(self, timeout: float = 60.0) -> SimProcess:
-        return wait_until(self.primary, "elect a primary", timeout)
+        primary: SimProcess = wait_until(self.primary, "elect a primary", timeout)
+        return primary
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
         """Every running member is PRIMARY, SECONDARY or ARBITER in the primary's view."""
@@ -89,7 +99,7 @@ class ReplSet:
             if primary is None:
                 return False
             running = {n.address for n in self.nodes if n.proc is not None and n.proc.poll() is None}
-            members = primary.client().admin.command("replSetGetStatus")["members"]
+            members = self.probe(primary).admin.command("replSetGetStatus")["members"]
             return all(m["stateStr"] in ("PRIMARY", "SECONDARY", "ARBITER") for m in members if m["name"] in running)
         wait_until(healthy, "see every running member healthy", timeout)
 
@@ -97,6 +107,7 @@ class ReplSet:
         for client in self._clients:
             client.close()
         self._clients.clear()
+        self._probes.clear()
         for node in self.nodes:
             node.stop()
 

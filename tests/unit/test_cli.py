@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from mongo_admin import __version__
 from mongo_admin.cli.main import cli
 from mongo_admin.ops.records import write_json_atomic
-from mongo_admin.ops.sandbox import SandboxRecord, sandbox_paths
+from mongo_admin.ops.sandbox_layout import MemberRecord, SandboxRecord, sandbox_paths
 
 
 @pytest.fixture
@@ -31,11 +31,17 @@ def run(*args: str) -> Result:
     return CliRunner(catch_exceptions=False).invoke(cli, list(args), prog_name="mongo-admin")
 
 
-def stopped_sandbox(home: Path, name: str = "default") -> SandboxRecord:
+def stopped_sandbox(home: Path, name: str = "default", replica_set: str | None = "rs0") -> SandboxRecord:
     paths = sandbox_paths(home, name)
-    record = SandboxRecord(name=name, port=40001, pid=None, dbpath=str(paths.dbpath), logpath=str(paths.logpath),
-                           binary="/opt/sim/mongod", binary_source="sandbox", version="8.0.4", simulator=True,
-                           started_at="2026-01-01T00:00:00+00:00", stopped_at="2026-01-01T01:00:00+00:00")
+    ports = [40001, 40002, 40003] if replica_set else [40001]
+    members = []
+    for index, port in enumerate(ports):
+        files = paths.member(index if replica_set else None)
+        members.append(MemberRecord(index, port, None, str(files.dbpath), str(files.logpath), str(files.pidfile)))
+    record = SandboxRecord(name=name, replica_set=replica_set, members=members, binary="/opt/sim/mongod",
+                           binary_source="sandbox", version="8.0.4", simulator=True,
+                           started_at="2026-01-01T00:00:00+00:00", stopped_at="2026-01-01T01:00:00+00:00",
+                           initiated=replica_set is not None)
     write_json_atomic(paths.state, dataclasses.asdict(record))
     return record
 
@@ -63,7 +69,7 @@ def test_no_command_shows_help_on_stderr_as_a_usage_error() -> None:
 def test_root_help_lists_the_command_groups() -> None:
     lines = run("--help").stdout.splitlines()
     assert "  binaries  Inspect the MongoDB executables the platform launches." in lines
-    assert "  sandbox   Run a throwaway mongod on this machine." in lines
+    assert "  sandbox   Run a throwaway replica set (or one mongod) on this machine." in lines
 
 
 @pytest.mark.parametrize(
@@ -72,6 +78,7 @@ def test_root_help_lists_the_command_groups() -> None:
         (["nope"], "No such command 'nope'."),
         (["--output", "xml", "sandbox", "list"], "Invalid value for '-o' / '--output'"),
         (["sandbox", "start", "--port", "70000"], "Invalid value for '--port'"),
+        (["sandbox", "start", "--members", "8"], "Invalid value for '--members': 8 is not in the range 1<=x<=7."),
         (["sandbox", "stop", "--purge=yes"], "Option '--purge' does not take a value."),
     ],
 )
@@ -151,57 +158,85 @@ def test_sandbox_list_empty(home: Path) -> None:
 
 
 def test_sandbox_list_rows(home: Path) -> None:
-    record = stopped_sandbox(home)
+    stopped_sandbox(home)
+    stopped_sandbox(home, "single", replica_set=None)
     table = run("sandbox", "list")
     assert table.exit_code == 0
-    row = f"default   stopped   sandbox (mongosim)   40001   -     8.0.4     {record.dbpath}"
+    rows = [f"default   stopped   replica set rs0 (3 members)   sandbox (mongosim)   40001, 40002, 40003   -      "
+            f"8.0.4     {home}/sandbox/default",
+            f"single    stopped   standalone                    sandbox (mongosim)   40001                 -      "
+            f"8.0.4     {home}/sandbox/single"]
     assert table.stdout.splitlines() == [
         f"home  {home}",
         "",
-        "name      state     server               port    pid   version   dbpath",
-        "─" * len(row),
-        row,
+        "name      state     topology                      server               ports                 pids   "
+        "version   directory",
+        "─" * len(rows[0]),
+        *rows,
     ]
     as_yaml = yaml.safe_load(run("--output", "yaml", "sandbox", "list").stdout)
-    assert as_yaml["sandboxes"] == [{"name": "default", "state": "stopped", "server": "sandbox (mongosim)",
-                                     "port": 40001, "pid": None, "version": "8.0.4", "dbpath": record.dbpath}]
+    assert as_yaml["sandboxes"][0] == {
+        "name": "default", "state": "stopped", "topology": "replica set rs0 (3 members)",
+        "server": "sandbox (mongosim)", "ports": [40001, 40002, 40003], "pids": [], "version": "8.0.4",
+        "directory": f"{home}/sandbox/default"}
 
 
-def test_sandbox_status_of_a_stopped_sandbox(home: Path) -> None:
-    record = stopped_sandbox(home)
+def test_sandbox_status_of_a_stopped_replica_set(home: Path) -> None:
+    stopped_sandbox(home)
     table = run("sandbox", "status")
     assert table.exit_code == 0
     lines = table.stdout.splitlines()
-    assert lines[:5] == [
+    assert lines[:6] == [
         "sandbox 'default' is stopped",
         "name                   default",
         "state                  stopped",
+        "topology               replica set rs0 (3 members)",
+        "replica set            rs0",
         "server                 sandbox (mongosim)",
-        "simulator              yes",
     ]
-    assert f"dbpath                 {record.dbpath}" in lines
+    assert f"directory              {home}/sandbox/default" in lines
+    assert lines[-5:] == [
+        "member            id   state   health   lag (s)   uptime (s)   process   pid   server",
+        "─" * len("127.0.0.1:40001   0    -       -        -         -            stopped   -     sandbox (mongosim)"),
+        "127.0.0.1:40001   0    -       -        -         -            stopped   -     sandbox (mongosim)",
+        "127.0.0.1:40002   1    -       -        -         -            stopped   -     sandbox (mongosim)",
+        "127.0.0.1:40003   2    -       -        -         -            stopped   -     sandbox (mongosim)",
+    ]
     data: dict[str, Any] = json.loads(run("-o", "json", "sandbox", "status").stdout)
-    assert list(data) == ["message", "name", "state", "server", "simulator", "uri", "port", "pid", "version",
-                          "uptime_s", "connections_current", "connections_available", "opcounters",
-                          "storage_size_bytes", "dbpath", "logpath", "binary", "started_at"]
-    assert (data["state"], data["simulator"], data["pid"], data["uri"]) == (
-        "stopped", True, None, "mongodb://127.0.0.1:40001/?directConnection=true")
+    assert list(data) == ["message", "name", "state", "topology", "replica_set", "server", "simulator", "uri",
+                          "version", "primary", "connections_current", "connections_available", "opcounters",
+                          "storage_size_bytes", "directory", "binary", "started_at", "members"]
+    assert (data["state"], data["simulator"], data["primary"], data["uri"]) == (
+        "stopped", True, None, "mongodb://127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003/?replicaSet=rs0")
+    assert data["members"][0] == {"member": "127.0.0.1:40001", "id": 0, "state": None, "health": None,
+                                  "lag_s": None, "uptime_s": None, "process": "stopped", "pid": None,
+                                  "server": "sandbox (mongosim)"}
 
 
 def test_stop_and_purge_output(home: Path) -> None:
-    record = stopped_sandbox(home)
+    stopped_sandbox(home, replica_set=None)
     stop = run("sandbox", "stop")
     assert stop.exit_code == 0
-    assert stop.stdout.splitlines()[0] == f"sandbox 'default' was not running; data kept in {record.dbpath}"
+    assert stop.stdout.splitlines()[0] == f"sandbox 'default' was not running; data kept in {home}/sandbox/default"
     purge = run("-q", "-o", "json", "sandbox", "stop", "--purge")
     assert purge.exit_code == 0
     assert purge.stderr == ""
     assert json.loads(purge.stdout) == {
         "message": f"sandbox 'default' was not running; removed {home}/sandbox/default",
-        "name": "default", "server": "sandbox (mongosim)", "stopped": False, "pid": None, "signal": None,
-        "purged": True, "dbpath": record.dbpath,
+        "name": "default", "server": "sandbox (mongosim)", "stopped": False, "purged": True,
+        "directory": f"{home}/sandbox/default",
+        "members": [{"member": "127.0.0.1:40001", "pid": None, "signal": None}],
     }
     assert not (home / "sandbox/default").exists()
+
+
+def test_contradicting_sandbox_options_are_one_clear_error(home: Path) -> None:
+    result = run("sandbox", "start", "--standalone", "--members", "3")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("error: --standalone cannot be combined with --members: a standalone mongod is not a "
+                             "replica set member\n  fix: drop --standalone to start a replica set, or drop the "
+                             "replica-set options\n")
+    assert not (home / "sandbox").exists()
 
 
 def test_output_format_from_the_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

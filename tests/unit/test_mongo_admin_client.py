@@ -59,7 +59,11 @@ def test_server_status_summary_tolerates_missing_sections() -> None:
     [
         ({"isWritablePrimary": True, "maxWireVersion": 25}, HelloSummary(True, None, False, 25)),
         ({"ismaster": True, "msg": "isdbgrid", "maxWireVersion": 25}, HelloSummary(True, None, True, 25)),
-        ({"isWritablePrimary": False, "secondary": True, "setName": "rs0"}, HelloSummary(False, "rs0", False, None)),
+        ({"isWritablePrimary": False, "secondary": True, "setName": "rs0", "primary": "h1:1", "me": "h2:2"},
+         HelloSummary(False, "rs0", False, None, secondary=True, primary="h1:1", me="h2:2")),
+        # an uninitiated --replSet member (SDAM type RSGhost)
+        ({"isWritablePrimary": False, "secondary": False, "info": "Does not have a valid replica set config",
+          "isreplicaset": True}, HelloSummary(False, None, False, None, awaiting_config=True)),
     ],
 )
 def test_hello_summary(reply: dict[str, Any], expected: HelloSummary) -> None:

@@ -1,11 +1,13 @@
-"""Sandbox bookkeeping that needs no server: names, records, states, stop/purge, and refusals before launch."""
+"""Sandbox bookkeeping that needs no server: names, shapes, records (old and new), states, stop/purge, and
+refusals before anything is launched."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import socket
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ from mongo_admin.errors import (
 )
 from mongo_admin.ops.records import read_json, write_json_atomic
 from mongo_admin.ops.sandbox import (
-    SandboxRecord,
+    ProcessState,
+    SandboxShape,
     SandboxState,
     SandboxSummary,
     list_sandboxes,
@@ -30,20 +33,26 @@ from mongo_admin.ops.sandbox import (
     start_sandbox,
     stop_sandbox,
 )
+from mongo_admin.ops.sandbox_layout import read_record
 
 
-def write_record(home: Path, name: str = "default", **overrides: Any) -> SandboxRecord:
+def write_state(home: Path, name: str = "default", *, replica_set: str | None = None, ports: tuple[int, ...] = (40001,),
+                pids: tuple[int | None, ...] | None = None, simulator: bool = True,
+                initiated: bool = True) -> dict[str, Any]:
+    """A record as ``start`` writes it: standalone files in the sandbox directory, members in member<i>/."""
     paths = sandbox_paths(home, name)
-    values: dict[str, Any] = {
-        "name": name, "port": 40001, "pid": None, "dbpath": str(paths.dbpath), "logpath": str(paths.logpath),
-        "binary": str(home / "bin" / "mongod"), "binary_source": "sandbox", "version": "8.0.4",
-        "simulator": True, "started_at": "2026-01-01T00:00:00+00:00", "stopped_at": None,
-    }
-    values.update(overrides)
-    record = SandboxRecord(**values)
-    paths.dbpath.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(paths.state, dataclasses.asdict(record))
-    return record
+    members = []
+    for index, port in enumerate(ports):
+        files = paths.member(None if replica_set is None else index)
+        files.dbpath.mkdir(parents=True, exist_ok=True)
+        members.append({"member_id": index, "port": port, "pid": (pids or (None,) * len(ports))[index],
+                        "dbpath": str(files.dbpath), "logpath": str(files.logpath), "pidfile": str(files.pidfile)})
+    data = {"name": name, "replica_set": replica_set, "members": members, "binary": str(home / "bin/mongod"),
+            "binary_source": "sandbox", "version": "8.0.4", "simulator": simulator,
+            "started_at": "2026-01-01T00:00:00+00:00", "stopped_at": None, "settings": {},
+            "initiated": initiated and replica_set is not None}
+    write_json_atomic(paths.state, data)
+    return data
 
 
 def fake_mongod(directory: Path, fork_body: str) -> Path:
@@ -67,6 +76,18 @@ def listener() -> Iterator[int]:
         yield int(sock.getsockname()[1])
 
 
+@pytest.fixture
+def impostor(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A live process whose command line names member 1's dbpath, as a running (but silent) member would."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                             str(tmp_path / "home/sandbox/default/member1/db")])
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.mark.parametrize("name", ["", "-x", "a/b", "..", "a b", "x" * 64])
 def test_bad_names_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(InvalidInputError):
@@ -75,10 +96,39 @@ def test_bad_names_are_refused(tmp_path: Path, name: str) -> None:
 
 def test_layout_under_home(tmp_path: Path) -> None:
     paths = sandbox_paths(tmp_path, "t-1.x_y")
-    assert (paths.root, paths.state, paths.dbpath, paths.logpath, paths.pidfile, paths.lock) == (
-        tmp_path / "sandbox/t-1.x_y", tmp_path / "sandbox/t-1.x_y/state.json", tmp_path / "sandbox/t-1.x_y/db",
-        tmp_path / "sandbox/t-1.x_y/mongod.log", tmp_path / "sandbox/t-1.x_y/mongod.pid",
-        tmp_path / "sandbox/.t-1.x_y.lock")
+    root = tmp_path / "sandbox/t-1.x_y"
+    assert (paths.root, paths.state, paths.lock) == (root, root / "state.json", tmp_path / "sandbox/.t-1.x_y.lock")
+    standalone, second = paths.member(None), paths.member(1)
+    assert (standalone.dbpath, standalone.logpath, standalone.pidfile) == (
+        root / "db", root / "mongod.log", root / "mongod.pid")
+    assert (second.dbpath, second.logpath, second.pidfile) == (
+        root / "member1/db", root / "member1/mongod.log", root / "member1/mongod.pid")
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({}, SandboxShape("rs0", 3, {})),
+    ({"replica_set": "prod-like", "members": 5}, SandboxShape("prod-like", 5, {})),
+    ({"members": 1, "fast_elections": True},
+     SandboxShape("rs0", 1, {"heartbeatIntervalMillis": 200, "electionTimeoutMillis": 1000})),
+    ({"standalone": True}, SandboxShape(None, 1, {})),
+])
+def test_shapes_from_options(options: dict[str, Any], expected: SandboxShape) -> None:
+    assert SandboxShape.from_options(**options) == expected
+
+
+@pytest.mark.parametrize(("options", "what"), [
+    ({"standalone": True, "members": 3}, "--standalone cannot be combined with --members"),
+    ({"standalone": True, "replica_set": "rs1", "fast_elections": True},
+     "--standalone cannot be combined with --replica-set, --fast-elections"),
+    ({"members": 8}, "invalid member count 8"),
+    ({"members": 0}, "invalid member count 0"),
+    ({"replica_set": "a/b"}, "invalid replica set name 'a/b'"),
+    ({"replica_set": "rs 0"}, "invalid replica set name 'rs 0'"),
+])
+def test_contradicting_or_invalid_options_are_refused(options: dict[str, Any], what: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        SandboxShape.from_options(**options)
+    assert caught.value.what == what
 
 
 def test_status_of_a_missing_sandbox_says_how_to_create_it(tmp_path: Path) -> None:
@@ -97,41 +147,91 @@ def test_status_of_a_missing_sandbox_says_how_to_create_it(tmp_path: Path) -> No
                                           "being stopped (see {log})"),
     ],
 )
-def test_status_without_a_live_server(tmp_path: Path, pid: int | None, state: SandboxState, message: str) -> None:
-    record = write_record(tmp_path, pid=pid)
+def test_standalone_status_without_a_live_server(tmp_path: Path, pid: int | None, state: SandboxState,
+                                                 message: str) -> None:
+    data = write_state(tmp_path, pids=(pid,))
     status = sandbox_status(tmp_path)
     assert status.state is state
-    assert status.message == message.format(pid=pid, log=record.logpath)
-    assert (status.server, status.simulator, status.pid, status.uri) == (
-        "sandbox (mongosim)", True, None, "mongodb://127.0.0.1:40001/?directConnection=true")
+    assert status.message == message.format(pid=pid, log=data["members"][0]["logpath"])
+    assert (status.server, status.simulator, status.topology, status.replica_set, status.uri) == (
+        "sandbox (mongosim)", True, "standalone", None, "mongodb://127.0.0.1:40001/?directConnection=true")
+    [member] = status.members
+    assert (member.member, member.id, member.state, member.pid, member.process) == (
+        "127.0.0.1:40001", None, None, None, ProcessState.STOPPED if pid is None else ProcessState.STALE)
 
 
-def test_list_reads_states_from_the_process_table(tmp_path: Path) -> None:
-    write_record(tmp_path, "b-stale", pid=os.getpid(), port=40002, simulator=False)
-    write_record(tmp_path, "a-stopped")
-    listing = list_sandboxes(tmp_path)
-    assert listing.home == str(tmp_path)
+def test_replica_set_status_without_live_members(tmp_path: Path) -> None:
+    me = os.getpid()
+    data = write_state(tmp_path, replica_set="rs0", ports=(40001, 40002, 40003), pids=(me, None, me))
+    status = sandbox_status(tmp_path)
+    logs = [m["logpath"] for m in data["members"]]
+    assert status.state is SandboxState.STALE
+    assert status.message == (f"sandbox 'default' is not running: processes {me}, {me} exited without being stopped "
+                              f"(see {logs[0]}, {logs[2]})")
+    assert status.uri == "mongodb://127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003/?replicaSet=rs0"
+    assert (status.topology, status.replica_set, status.primary) == ("replica set rs0 (3 members)", "rs0", None)
+    assert [(m.member, m.id, m.process) for m in status.members] == [
+        ("127.0.0.1:40001", 0, ProcessState.STALE), ("127.0.0.1:40002", 1, ProcessState.STOPPED),
+        ("127.0.0.1:40003", 2, ProcessState.STALE)]
+
+
+def test_a_record_from_before_replica_sets_reads_as_a_standalone(tmp_path: Path) -> None:
+    paths = sandbox_paths(tmp_path, "old")
+    write_json_atomic(paths.state, {
+        "name": "old", "port": 40009, "pid": None, "dbpath": str(paths.dbpath), "logpath": str(paths.logpath),
+        "binary": "/opt/sim/mongod", "binary_source": "sandbox", "version": "8.0.4", "simulator": True,
+        "started_at": None, "stopped_at": None})
+    record = read_record(paths)
+    assert record is not None
+    assert (record.replica_set, record.uri, record.topology) == (
+        None, "mongodb://127.0.0.1:40009/?directConnection=true", "standalone")
+    [member] = record.members
+    assert (member.port, member.dbpath, member.pidfile) == (40009, str(paths.dbpath), str(paths.pidfile))
+
+
+def test_list_reads_states_from_the_process_table(tmp_path: Path, impostor: subprocess.Popen[bytes]) -> None:
+    home = tmp_path / "home"
+    write_state(home, "b-stale", pids=(os.getpid(),), ports=(40002,), simulator=False)
+    write_state(home, "a-stopped")
+    write_state(home, replica_set="rs0", ports=(40011, 40012, 40013), pids=(None, impostor.pid, None))
+    listing = list_sandboxes(home)
+    assert listing.home == str(home)
     assert listing.sandboxes == [
-        SandboxSummary("a-stopped", SandboxState.STOPPED, "sandbox (mongosim)", 40001, None, "8.0.4",
-                       str(tmp_path / "sandbox/a-stopped/db")),
-        SandboxSummary("b-stale", SandboxState.STALE, "MongoDB", 40002, None, "8.0.4",
-                       str(tmp_path / "sandbox/b-stale/db")),
+        SandboxSummary("a-stopped", SandboxState.STOPPED, "standalone", "sandbox (mongosim)", [40001], [], "8.0.4",
+                       str(home / "sandbox/a-stopped")),
+        SandboxSummary("b-stale", SandboxState.STALE, "standalone", "MongoDB", [40002], [], "8.0.4",
+                       str(home / "sandbox/b-stale")),
+        SandboxSummary("default", SandboxState.DEGRADED, "replica set rs0 (3 members)", "sandbox (mongosim)",
+                       [40011, 40012, 40013], [impostor.pid], "8.0.4", str(home / "sandbox/default")),
     ]
     assert list_sandboxes(tmp_path / "empty").sandboxes == []
 
 
 def test_stop_when_not_running_keeps_data_and_records_it(tmp_path: Path) -> None:
-    record = write_record(tmp_path, pid=os.getpid())
+    data = write_state(tmp_path, pids=(os.getpid(),))
     result = stop_sandbox(tmp_path)
-    assert (result.stopped, result.pid, result.signal, result.purged) == (False, None, None, False)
-    assert result.message == f"sandbox 'default' was not running; data kept in {record.dbpath}"
+    assert (result.stopped, result.purged) == (False, False)
+    assert [(m.member, m.pid, m.signal) for m in result.members] == [("127.0.0.1:40001", None, None)]
+    assert result.message == f"sandbox 'default' was not running; data kept in {tmp_path / 'sandbox/default'}"
     saved = read_json(sandbox_paths(tmp_path, "default").state)
-    assert saved is not None and saved["pid"] is None and saved["stopped_at"]
-    assert Path(record.dbpath).is_dir()
+    assert saved is not None and saved["members"][0]["pid"] is None and saved["stopped_at"]
+    assert Path(data["members"][0]["dbpath"]).is_dir()
+
+
+def test_stop_signals_every_live_member(tmp_path: Path, impostor: subprocess.Popen[bytes]) -> None:
+    home = tmp_path / "home"
+    write_state(home, replica_set="rs0", ports=(40011, 40012, 40013), pids=(None, impostor.pid, None))
+    result = stop_sandbox(home, timeout_s=10)
+    assert result.stopped
+    assert [(m.member, m.pid, m.signal) for m in result.members] == [
+        ("127.0.0.1:40011", None, None), ("127.0.0.1:40012", impostor.pid, "SIGTERM"), ("127.0.0.1:40013", None, None)]
+    assert result.message == (f"stopped sandbox 'default' (1 member: 127.0.0.1:40012 pid {impostor.pid} SIGTERM); "
+                              f"data kept in {home / 'sandbox/default'}")
+    assert impostor.wait(10) == -15
 
 
 def test_stop_purge_removes_the_sandbox(tmp_path: Path) -> None:
-    write_record(tmp_path)
+    write_state(tmp_path, replica_set="rs0", ports=(40001, 40002, 40003))
     result = stop_sandbox(tmp_path, purge=True)
     assert result.purged
     assert result.message == f"sandbox 'default' was not running; removed {tmp_path / 'sandbox/default'}"
@@ -139,13 +239,39 @@ def test_stop_purge_removes_the_sandbox(tmp_path: Path) -> None:
     assert list_sandboxes(tmp_path).sandboxes == []
 
 
-def test_a_taken_port_fails_before_anything_is_launched(tmp_path: Path, listener: int) -> None:
+@pytest.mark.parametrize("shape", [SandboxShape(), SandboxShape.standalone()])
+def test_a_taken_port_fails_before_anything_is_launched(tmp_path: Path, listener: int, shape: SandboxShape) -> None:
     bin_dir = fake_mongod(tmp_path / "bin", "exit 1")
+    # A replica set numbers its members from --port: the taken port may be any of them.
+    port = listener if shape.replica_set is None else listener - 2
     with pytest.raises(PortInUseError) as caught:
-        start_sandbox(tmp_path / "home", port=listener, binary_dir=bin_dir)
+        start_sandbox(tmp_path / "home", shape=shape, port=port, binary_dir=bin_dir)
+    assert caught.value.port == listener
     assert caught.value.holder.startswith(f"pid {os.getpid()} ")
     assert not (bin_dir / "launched").exists()
     assert not (tmp_path / "home/sandbox/default/state.json").exists()
+
+
+def test_an_existing_sandbox_keeps_its_shape(tmp_path: Path) -> None:
+    write_state(tmp_path, replica_set="rs0", ports=(40001, 40002, 40003))
+    with pytest.raises(SandboxStateError) as caught:
+        start_sandbox(tmp_path, shape=SandboxShape.standalone())
+    assert (caught.value.what, caught.value.why, caught.value.fix) == (
+        "sandbox 'default' is replica set rs0 of 3 members", "the options ask for a standalone mongod",
+        "start it without those options, or remove it first (mongo-admin sandbox stop --name default --purge), "
+        "or use another --name")
+    with pytest.raises(SandboxStateError) as caught:
+        start_sandbox(tmp_path, shape=SandboxShape.from_options(fast_elections=True))
+    assert caught.value.why == "the options ask for replica set rs0 of 3 members with different settings"
+
+
+def test_a_replica_set_comes_back_on_its_own_ports(tmp_path: Path) -> None:
+    write_state(tmp_path, replica_set="rs0", ports=(40001, 40002, 40003))
+    with pytest.raises(SandboxStateError) as caught:
+        start_sandbox(tmp_path, port=41000)
+    assert caught.value.what == "sandbox 'default' uses ports 40001, 40002, 40003"
+    assert caught.value.why == ("--port 41000 asks for others, but the replica set's config names its members by "
+                                "host:port")
 
 
 def test_an_unknown_binary_dir_fails_before_anything_is_written(tmp_path: Path) -> None:
@@ -155,15 +281,18 @@ def test_an_unknown_binary_dir_fails_before_anything_is_written(tmp_path: Path) 
     assert not (tmp_path / "home/sandbox/default/state.json").exists()
 
 
-def test_a_failed_launch_leaves_a_stopped_record_and_names_the_log(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shape", [SandboxShape(), SandboxShape.standalone()])
+def test_a_failed_launch_leaves_a_stopped_record_and_names_the_log(tmp_path: Path, shape: SandboxShape) -> None:
     bin_dir = fake_mongod(tmp_path / "bin", "echo 'ERROR: child process failed, exited with error number 100'\n"
                                             "exit 1")
     progress: list[str] = []
     with pytest.raises(ProcessStartError) as caught:
-        start_sandbox(tmp_path / "home", "broken", binary_dir=bin_dir, progress=progress.append)
-    log = tmp_path / "home/sandbox/broken/mongod.log"
+        start_sandbox(tmp_path / "home", "broken", shape=shape, binary_dir=bin_dir, progress=progress.append)
+    root = tmp_path / "home/sandbox/broken"
+    log = root / ("mongod.log" if shape.replica_set is None else "member0/mongod.log")
     assert caught.value.fix == f"see {log}"
     assert (bin_dir / "launched").exists()
     assert progress[0] == f"using MongoDB mongod 8.0.4 from {bin_dir} (--binary-dir)"
     status = sandbox_status(tmp_path / "home", "broken")
     assert (status.state, status.binary, status.version) == (SandboxState.STOPPED, str(bin_dir / "mongod"), "8.0.4")
+    assert len(status.members) == shape.members

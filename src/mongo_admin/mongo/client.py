@@ -146,6 +146,11 @@ class HelloSummary:
     set_name: str | None
     router: bool  # mongos answers hello with msg: "isdbgrid"
     max_wire_version: int | None
+    secondary: bool = False
+    primary: str | None = None  # the primary this member knows of, as "host:port"
+    me: str | None = None
+    # A --replSet member that has no config yet (never initiated, or removed): hello says isreplicaset: true.
+    awaiting_config: bool = False
 
 
 def hello(client: Client) -> HelloSummary:
@@ -159,6 +164,10 @@ def parse_hello(reply: dict[str, Any]) -> HelloSummary:
         set_name=str(set_name) if set_name else None,
         router=reply.get("msg") == "isdbgrid",
         max_wire_version=_int(reply.get("maxWireVersion")),
+        secondary=bool(reply.get("secondary", False)),
+        primary=str(reply["primary"]) if reply.get("primary") else None,
+        me=str(reply["me"]) if reply.get("me") else None,
+        awaiting_config=bool(reply.get("isreplicaset")) and not set_name,
     )
 
 

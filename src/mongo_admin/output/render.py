@@ -73,17 +73,19 @@ def _is_records(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, dict) for item in value)
 
 
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
-    """Split into (dotted scalar rows, record lists); nested mappings become ``parent.child`` rows."""
+def _flatten(data: Mapping[str, Any], prefix: str = "",
+             in_row: bool = False) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    """Split into (dotted scalar rows, record lists); nested mappings become ``parent.child`` rows. Inside a
+    row of a row table every list is a cell (an empty one reads ``-``)."""
     scalars: list[tuple[str, Any]] = []
     records: list[tuple[str, Any]] = []
     for key, value in data.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            nested_scalars, nested_records = _flatten(value, f"{name}.")
+            nested_scalars, nested_records = _flatten(value, f"{name}.", in_row)
             scalars += nested_scalars
             records += nested_records
-        elif _is_records(value):
+        elif _is_records(value) and not in_row:
             records.append((name, value))
         else:
             scalars.append((name, value))
@@ -136,14 +138,14 @@ def _render_table(data: Any, stream: IO[str]) -> None:
             continue
         columns: list[str] = []
         for row in rows:
-            for column, _ in _flatten(row)[0]:
+            for column, _ in _flatten(row, in_row=True)[0]:
                 if column not in columns:
                     columns.append(column)
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for column in columns:
             table.add_column(_label(column))
         for row in rows:
-            flat = dict(_flatten(row)[0])
+            flat = dict(_flatten(row, in_row=True)[0])
             table.add_row(*(Text(format_value(flat.get(column))) for column in columns))
         console.print(table)
     if piped:

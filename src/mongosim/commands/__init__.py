@@ -31,6 +31,8 @@ COMMAND_MODULES = (
     "sessions",
     "catalog",
     "applyops",
+    "repl",
+    "oplog_admin",
 )
 
 # Commands the server still accepts over legacy OP_QUERY (check_allowed_op_query_cmd.cpp).

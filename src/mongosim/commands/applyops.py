@@ -20,47 +20,12 @@ from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.query.match import matcher
 from mongosim.query.update import apply_update, parse_update
+from mongosim.repl.diff import apply_diff
 from mongosim.storage.engine import Collection
 
 _ENTRY_FIELDS = frozenset({"op", "ns", "o", "o2", "ui", "ts", "t", "v", "wall", "h", "b", "lsid", "txnNumber",
                            "stmtId", "prevOpTime", "preImageOpTime", "postImageOpTime", "fromMigrate", "_id",
                            "version", "needsRetryImage", "tid", "destinedRecipient", "$db"})
-
-
-def _apply_array_diff(array: list[Any], diff: dict[str, Any]) -> list[Any]:
-    result = list(array)
-    if "l" in diff:
-        length = int(diff["l"])
-        result = result[:length] + [None] * max(0, length - len(result))
-    for key, value in diff.items():
-        if key in ("a", "l"):
-            continue
-        index = int(key[1:])
-        while len(result) <= index:
-            result.append(None)
-        if key[0] == "u":
-            result[index] = copy.deepcopy(value)
-        elif key[0] == "s":
-            result[index] = apply_diff(result[index], value)
-    return result
-
-
-def apply_diff(target: Any, diff: dict[str, Any]) -> Any:
-    """Apply a ``$v: 2`` document diff; returns the new value (documents are changed in place)."""
-    if diff.get("a") is True:
-        return _apply_array_diff(target if isinstance(target, list) else [], diff)
-    doc = target if isinstance(target, dict) else {}
-    for name in diff.get("d", {}):
-        doc.pop(name, None)
-    for name, value in diff.get("u", {}).items():
-        doc[name] = copy.deepcopy(value)
-    for name, value in diff.get("i", {}).items():
-        doc.pop(name, None)  # inserted fields land at the end
-        doc[name] = copy.deepcopy(value)
-    for key, sub in diff.items():
-        if key.startswith("s") and len(key) > 1:
-            doc[key[1:]] = apply_diff(doc.get(key[1:]), sub)
-    return doc
 
 
 def _find(coll: Collection | None, query: dict[str, Any]) -> dict[str, Any] | None:

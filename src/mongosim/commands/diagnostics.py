@@ -129,7 +129,11 @@ def get_diagnostic_data(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
     start = serverstatus.now_ms()
     common: dict[str, Any] = {"start": start, "serverStatus": serverstatus.document(ctx.server, {}),
                               "systemMetrics": _system_metrics(), "end": serverstatus.now_ms()}
-    return {"data": {"start": start, "common": common, "end": serverstatus.now_ms()}}
+    data: dict[str, Any] = {"start": start, "common": common}
+    # Collectors added by other layers (a replica-set member adds replSetGetStatus, as mongod's FTDC does).
+    data.update({name: build() for name, build in getattr(ctx.server, "diagnostic_sections", {}).items()})
+    data["end"] = serverstatus.now_ms()
+    return {"data": data}
 
 
 @command("connectionStatus")

@@ -79,20 +79,18 @@ def execute_find(ctx: CommandContext, coll: Collection | None, spec: FindSpec,
 
 def _tail(coll: Collection, predicate: Callable[[Any], bool], last: list[Any],
           project: Callable[[dict[str, Any]], dict[str, Any]] | None) -> Callable[[], Iterator[dict[str, Any]]]:
-    """A tailable cursor's refill: the matching documents inserted after the last one returned (projected)."""
+    """A tailable cursor's refill: the matching documents inserted after the last one returned (projected).
+    ``last`` holds the record id of the last document looked at, so a refill costs only what is new (and works
+    for documents without ``_id``, like the oplog's)."""
     def refill() -> Iterator[dict[str, Any]]:
-        docs = list(coll.documents())
-        start = 0
-        if last:
-            for i, doc in enumerate(docs):
-                if doc is last[0] or order_key(doc.get("_id")) == order_key(last[0].get("_id")):
-                    start = i + 1
-                    break
-            else:
+        after = last[0] if last else None
+        if after is not None and coll.get_record(after) is None:
+            oldest = coll.oldest()
+            if oldest is not None and (coll.record_id(oldest) or 0) > after:
                 raise CommandError("CappedPositionLost", "CollectionScan died due to position in capped "
                                    "collection being deleted.")
-        for doc in docs[start:]:
-            last[:] = [doc]
+        for rid, doc in coll.records(after):
+            last[:] = [rid]
             if predicate(doc):
                 yield project(doc) if project is not None else doc
     return refill

@@ -1,8 +1,10 @@
 """A collection: documents in natural order, O(1) ``_id`` lookups, its indexes, capped eviction, size statistics.
 
 Records live in an insertion-ordered dict keyed by a record id (natural order; a replace keeps the position);
-``_by_id`` maps ``id_key(_id)`` to the record id. Each mutation is checked first (DuplicateKey for every unique
-index, parallel arrays...), then journalled, then applied, so a failed journal write leaves nothing half-done.
+``_by_id`` maps ``id_key(_id)`` to the record id. The oplog (``local.oplog.rs``) is keyed by ``ts`` instead,
+as its entries have no ``_id`` (and it lists no ``_id`` index). Each mutation is checked first (DuplicateKey for
+every unique index, parallel arrays...), then journalled, then applied, so a failed journal write leaves nothing
+half-done.
 The ``_apply_*`` methods are shared with journal replay. See ``engine.py`` for the contract callers rely on.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import uuid as uuid_module
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from bson.binary import Binary, UuidRepresentation
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 ID_SPEC = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
 MAX_INDEXES = 64
+OPLOG = ("local", "oplog.rs")
 Keyed = list[tuple[Index, list[tuple[Any, Any]]]]
 
 
@@ -53,6 +56,9 @@ class Collection:
         self._oldest_rid = 1
         self._data_size = 0
         self._indexes: list[Index] = [Index(dict(ID_SPEC))]
+        self.key_field = "ts" if (db, name) == OPLOG else "_id"
+        # A capped collection evicts no document for which this returns True (oplog minimum retention).
+        self.retain: Callable[[dict[str, Any]], bool] | None = None
         # Checkpoint bookkeeping: the data file holding this collection, and whether it is stale.
         self.file: str | None = None
         self.file_crc = 0
@@ -81,11 +87,24 @@ class Collection:
 
     def records(self, after: int | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         """``(record id, document)`` in natural order, optionally only those after a record id (tailable
-        cursors resume this way). A snapshot: safe against concurrent modification."""
-        items = list(self._records.items())
+        cursors resume this way, in time proportional to what is new). A snapshot: safe against concurrent
+        modification."""
         if after is None:
-            return iter(items)
-        return ((rid, doc) for rid, doc in items if rid > after)
+            return iter(list(self._records.items()))
+        newer = []
+        for rid, doc in reversed(self._records.items()):  # record ids grow in natural order
+            if rid <= after:
+                break
+            newer.append((rid, doc))
+        newer.reverse()
+        return iter(newer)
+
+    def newest(self) -> dict[str, Any] | None:
+        """The last document in natural order (the top of the oplog)."""
+        return next(reversed(self._records.values()), None)
+
+    def oldest(self) -> dict[str, Any] | None:
+        return next(iter(self._records.values()), None)
 
     def get(self, id_value: Any) -> dict[str, Any] | None:
         rid = self._by_id.get(id_key(id_value))
@@ -95,7 +114,7 @@ class Collection:
         return self._records.get(rid)
 
     def record_id(self, doc: dict[str, Any]) -> int | None:
-        return self._by_id.get(id_key(doc["_id"]))
+        return self._by_id.get(id_key(doc[self.key_field]))
 
     def plan(self, filter_doc: dict[str, Any], *, hint: Any = None, sort: dict[str, Any] | None = None) -> Plan:
         """Choose how to answer ``filter_doc``: an index whose prefix the filter constrains, else COLLSCAN."""
@@ -115,13 +134,22 @@ class Collection:
 
     def insert(self, doc: dict[str, Any]) -> None:
         """Insert a document that already has an ``_id``; DuplicateKey when a unique index already holds it."""
-        key = id_key(doc["_id"])
+        try:
+            key = id_key(doc[self.key_field])
+        except KeyError:
+            if self.key_field == "_id":
+                raise  # a caller's bug (callers give documents an _id), as before
+            raise CommandError("BadValue", "Could not find the 'ts' field of an oplog entry") from None
         if key in self._by_id:
-            raise self._indexes[0].duplicate_error(self.ns, (doc["_id"],))
+            raise self._indexes[0].duplicate_error(self.ns, (doc[self.key_field],))
         keyed = self._secondary_keys(doc, None, True)
         raw = encode(doc)
-        self.engine.journal_append(OP_INSERT, self.ident, raw)
+        self.engine.log_document(self, "i", None, doc, OP_INSERT, raw)
         self._apply_insert(doc, key, len(raw), keyed)
+
+    def append_logged(self, entry: dict[str, Any], size: int) -> None:
+        """Append an oplog entry the engine has just journalled (with the change it describes)."""
+        self._apply_insert(entry, id_key(entry[self.key_field]), size, self._secondary_keys(entry, None, False))
 
     def replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         """Replace ``old`` (a document of this collection) by ``new`` with the same ``_id``."""
@@ -134,14 +162,15 @@ class Collection:
                                "field '_id'")
         keyed = self._secondary_keys(new, rid, True)
         raw = encode(new)
-        self.engine.journal_append(OP_REPLACE, self.ident, raw)
+        self.engine.log_document(self, "u", self._records[rid], new, OP_REPLACE, raw)
         self._apply_replace(rid, new, len(raw), keyed)
 
     def delete(self, doc: dict[str, Any]) -> None:
-        rid = self._by_id.get(id_key(doc["_id"]))
+        field = self.key_field
+        rid = self._by_id.get(id_key(doc[field]))
         if rid is None:
             return
-        self.engine.journal_append(OP_DELETE, self.ident, encode({"_id": doc["_id"]}))
+        self.engine.log_document(self, "d", self._records[rid], None, OP_DELETE, encode({field: doc[field]}))
         self._apply_delete(rid)
 
     # ------------------------------------------------------------------------------------------- apply (live + replay)
@@ -155,7 +184,7 @@ class Collection:
         id_index = self._indexes[0]
         if id_index.entries is None:
             id_index.num_keys += 1
-            id_index.key_bytes += approx_size(doc["_id"]) + ENTRY_OVERHEAD
+            id_index.key_bytes += approx_size(doc[self.key_field]) + ENTRY_OVERHEAD
         else:
             id_index.add(id_index.keys(doc), rid)
         for index, keys in keyed:
@@ -180,11 +209,11 @@ class Collection:
     def _apply_delete(self, rid: int) -> None:
         doc = self._records.pop(rid)
         self._data_size -= self._sizes.pop(rid)
-        del self._by_id[id_key(doc["_id"])]
+        del self._by_id[id_key(doc[self.key_field])]
         id_index = self._indexes[0]
         if id_index.entries is None:
             id_index.num_keys -= 1
-            id_index.key_bytes -= approx_size(doc["_id"]) + ENTRY_OVERHEAD
+            id_index.key_bytes -= approx_size(doc[self.key_field]) + ENTRY_OVERHEAD
         else:
             id_index.remove(id_index.keys(doc), rid)
         for index in self._indexes[1:]:
@@ -200,20 +229,22 @@ class Collection:
                 self._oldest_rid += 1
             if self._oldest_rid == newest:
                 break
+            if self.retain is not None and self.retain(self._records[self._oldest_rid]):
+                break
             self._apply_delete(self._oldest_rid)
 
     def replay(self, op: int, body: bytes) -> None:
         """Apply one journal record (no checks: they passed when it was written)."""
         if op == OP_INSERT:
             doc = decode(body)
-            self._apply_insert(doc, id_key(doc["_id"]), len(body), self._secondary_keys(doc, None, False))
+            self._apply_insert(doc, id_key(doc[self.key_field]), len(body), self._secondary_keys(doc, None, False))
         elif op == OP_REPLACE:
             doc = decode(body)
-            rid = self._by_id.get(id_key(doc["_id"]))
+            rid = self._by_id.get(id_key(doc[self.key_field]))
             if rid is not None:
                 self._apply_replace(rid, doc, len(body), self._secondary_keys(doc, rid, False))
         elif op == OP_DELETE:
-            rid = self._by_id.get(id_key(decode(body)["_id"]))
+            rid = self._by_id.get(id_key(decode(body)[self.key_field]))
             if rid is not None:
                 self._apply_delete(rid)
 
@@ -224,16 +255,18 @@ class Collection:
             self._next_rid += 1
             self._records[rid] = doc
             self._sizes[rid] = size
-            self._by_id[id_key(doc["_id"])] = rid
+            self._by_id[id_key(doc[self.key_field])] = rid
             self._data_size += size
             self._indexes[0].num_keys += 1
-            self._indexes[0].key_bytes += approx_size(doc["_id"]) + ENTRY_OVERHEAD
+            self._indexes[0].key_bytes += approx_size(doc[self.key_field]) + ENTRY_OVERHEAD
 
     # ------------------------------------------------------------------------------------------- indexes
     def indexes(self) -> list[Index]:
         return self._indexes
 
     def list_indexes(self) -> list[dict[str, Any]]:
+        if self.key_field != "_id":
+            return [dict(index.spec) for index in self._indexes[1:]]
         return [dict(index.spec) for index in self._indexes]
 
     def get_index(self, name: str) -> Index | None:
@@ -324,7 +357,7 @@ class Collection:
                 pending.append(spec)
         built = [self._build(spec) for spec in pending]
         for index in built:
-            self.engine.catalog_change({"op": "createIndex", "ident": self.ident, "spec": index.spec})
+            self.engine.catalog_change({"op": "createIndex", "ident": self.ident, "spec": index.spec}, self)
             self._indexes.append(index)
         return len(built)
 
@@ -344,7 +377,7 @@ class Collection:
         index = self.get_index(name)
         if index is None:
             raise CommandError("IndexNotFound", f"index not found with name [{name}]")
-        self.engine.catalog_change({"op": "dropIndex", "ident": self.ident, "name": name})
+        self.engine.catalog_change({"op": "dropIndex", "ident": self.ident, "name": name}, self)
         self._indexes.remove(index)
 
     def remove_index(self, name: str) -> None:
@@ -365,7 +398,7 @@ class Collection:
         spec = indexspec.normalize_spec(spec)
         if option == "unique" and value and not index.unique:
             self._build(spec)  # raises DuplicateKey when existing documents violate it
-        self.engine.catalog_change({"op": "indexSpec", "ident": self.ident, "name": name, "spec": spec})
+        self.engine.catalog_change({"op": "indexSpec", "ident": self.ident, "name": name, "spec": spec}, self)
         self.replace_index_spec(name, spec)
         return spec
 
@@ -380,7 +413,7 @@ class Collection:
 
     def set_options(self, options: dict[str, Any]) -> None:
         """Replace the collection options (collMod), journalled."""
-        self.engine.catalog_change({"op": "options", "ident": self.ident, "options": options})
+        self.engine.catalog_change({"op": "options", "ident": self.ident, "options": options}, self)
         self.options = options
 
     # ------------------------------------------------------------------------------------------- statistics

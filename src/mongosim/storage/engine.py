@@ -17,6 +17,9 @@ Contract (what callers may rely on):
 - ``ttl_pass()`` deletes expired documents of TTL indexes (the TTL monitor calls it); ``ttl_observers`` are
   called with ``(collection, document)`` for each deletion (replication turns them into oplog entries) and
   ``ttl_gate`` (when set) must return True for a pass to run (only primaries expire documents).
+- ``observer`` (None on a standalone): a ``ChangeObserver`` (``observer.py``) offered every document and catalog
+  change, whose entries are journalled with the change; ``sync_listeners`` are called after every
+  ``sync_journal()`` (everything journalled so far is then durable).
 """
 
 from __future__ import annotations
@@ -27,15 +30,27 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bson.binary import Binary
+
 from mongosim.errors import CommandError
 from mongosim.storage import checkpoint as files
 from mongosim.storage.checkpoint import StorageStartupError, decode, encode
 from mongosim.storage.collection import Collection
-from mongosim.storage.journal import OP_CATALOG, Journal, journal_name, read_journal
+from mongosim.storage.journal import (
+    OP_CATALOG,
+    OP_GROUP,
+    OP_INSERT,
+    Journal,
+    journal_name,
+    pack_group,
+    read_journal,
+    unpack_group,
+)
 from mongosim.storage.planner import Plan
 
 if TYPE_CHECKING:
     from mongosim.logs import Logger
+    from mongosim.storage.observer import ChangeObserver
 
 __all__ = ["Collection", "Plan", "StorageEngine", "StorageStartupError"]
 
@@ -59,6 +74,8 @@ class StorageEngine:
         self.recovery: dict[str, Any] = {}
         self.ttl_observers: list[TTLObserver] = []
         self.ttl_gate: Callable[[], bool] | None = None
+        self.observer: ChangeObserver | None = None
+        self.sync_listeners: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------------------------------- lifecycle
     def open(self) -> None:
@@ -144,15 +161,50 @@ class StorageEngine:
         if self._journal is not None:
             self._journal.append(op, ident, body)
 
-    def catalog_change(self, change: dict[str, Any]) -> None:
-        self.journal_append(OP_CATALOG, int(change.get("ident", 0)), encode(change))
+    def log_document(self, coll: Collection, kind: str, old: dict[str, Any] | None, new: dict[str, Any] | None,
+                     op: int, body: bytes) -> None:
+        """Journal a document change of ``coll`` (the caller applies it next), with the observer's entry."""
+        observer = self.observer
+        entry = None if observer is None else observer.document_change(coll, kind, old, new)
+        if entry is None:
+            journal = self._journal  # the standalone hot path: no extra call
+            if journal is not None:
+                journal.append(op, coll.ident, body)
+        else:
+            self.record_entry(entry, op, coll.ident, body)
+
+    def catalog_change(self, change: dict[str, Any], coll: Collection | None = None) -> None:
+        """Journal a catalog change of ``coll`` (as it is before the change), with the observer's entry."""
+        body = encode(change)
+        observer = self.observer
+        entry = None if observer is None else observer.catalog_change(coll, change)
+        if entry is None:
+            self.journal_append(OP_CATALOG, int(change.get("ident", 0)), body)
+        else:
+            self.record_entry(entry, OP_CATALOG, int(change.get("ident", 0)), body)
         self._catalog_dirty = True
+
+    def record_entry(self, entry: dict[str, Any], op: int | None = None, ident: int = 0, body: bytes = b"") -> None:
+        """Journal a log entry (with the change ``op``/``ident``/``body`` it describes, as one record), then
+        append it to the observer's log collection. Without a change: an entry on its own (a no-op)."""
+        observer = self.observer
+        assert observer is not None
+        log = observer.log_collection
+        raw = encode(entry)
+        if op is None:
+            self.journal_append(OP_INSERT, log.ident, raw)
+        else:
+            self.journal_append(OP_GROUP, 0, pack_group([(OP_INSERT, log.ident, raw), (op, ident, body)]))
+        log.append_logged(entry, len(raw))
+        observer.recorded(entry)
 
     def sync_journal(self) -> None:
         """Make every journalled mutation durable (cheap when nothing is pending)."""
         journal = self._journal
         if journal is not None and journal.synced != journal.offset:
             journal.sync()
+        for listener in self.sync_listeners:
+            listener()
 
     def journal_stats(self) -> dict[str, int]:
         journal = self._journal
@@ -161,6 +213,10 @@ class StorageEngine:
         return {"records": journal.records, "bytes": journal.bytes_written, "syncs": journal.syncs}
 
     def _replay(self, op: int, ident: int, body: bytes) -> None:
+        if op == OP_GROUP:
+            for sub_op, sub_ident, sub_body in unpack_group(body):
+                self._replay(sub_op, sub_ident, sub_body)
+            return
         if op != OP_CATALOG:
             coll = self._by_ident.get(ident)
             if coll is not None:
@@ -283,13 +339,15 @@ class StorageEngine:
     def get_collection(self, db: str, name: str) -> Collection | None:
         return self._dbs.get(db, {}).get(name)
 
-    def create_collection(self, db: str, name: str, options: dict[str, Any] | None = None) -> Collection:
+    def create_collection(self, db: str, name: str, options: dict[str, Any] | None = None,
+                          uuid: Binary | None = None) -> Collection:
+        """A new collection; ``uuid`` given when replicating one (members share collection UUIDs)."""
         colls = self._dbs.get(db, {})
         if name in colls:
             raise CommandError("NamespaceExists", f"Collection {db}.{name} already exists.")
-        coll = Collection(self, db, name, dict(options or {}))
+        coll = Collection(self, db, name, dict(options or {}), uuid)
         self.catalog_change({"op": "create", "ident": coll.ident, "db": db, "name": name, "uuid": coll.uuid,
-                             "options": coll.options})
+                             "options": coll.options}, coll)
         self._install(coll)
         return coll
 
@@ -302,13 +360,17 @@ class StorageEngine:
         coll = self.get_collection(db, name)
         if coll is None:
             return False
-        self.catalog_change({"op": "drop", "ident": coll.ident})
+        self.catalog_change({"op": "drop", "ident": coll.ident}, coll)
         self._uninstall(coll)
         return True
 
     def drop_database(self, db: str) -> None:
         for coll in list(self._dbs.get(db, {}).values()):
             self.drop_collection(db, coll.name)
+        observer = self.observer
+        entry = None if observer is None else observer.catalog_change(None, {"op": "dropDatabase", "db": db})
+        if entry is not None:
+            self.record_entry(entry)
 
     def rename_collection(self, src_db: str, src: str, dst_db: str, dst: str, drop_target: bool = False) -> None:
         coll = self.get_collection(src_db, src)
@@ -318,7 +380,7 @@ class StorageEngine:
             if not drop_target:
                 raise CommandError("NamespaceExists", "target namespace exists")
             self.drop_collection(dst_db, dst)
-        self.catalog_change({"op": "rename", "ident": coll.ident, "db": dst_db, "name": dst})
+        self.catalog_change({"op": "rename", "ident": coll.ident, "db": dst_db, "name": dst}, coll)
         self._uninstall(coll)
         coll.db, coll.name = dst_db, dst
         self._install(coll)

@@ -2,7 +2,9 @@
 
 File layout: a 16-byte header (magic ``MSIMJRN1``, little-endian uint64 file number), then records:
 ``uint32 payload length | uint32 crc32(payload) | payload``, payload = ``uint8 op | uint32 collection ident |
-body`` (a BSON document: the inserted/replacing document, ``{_id}`` for a delete, or a catalog change).
+body`` (a BSON document: the inserted/replacing document, ``{_id}`` for a delete, or a catalog change). A group
+record (``OP_GROUP``) carries several such payloads under one checksum, each prefixed by its uint32 length: a
+change and the oplog entry describing it are replayed both or neither.
 
 Every record is written to the file (``os.write``) before the mutation it describes is applied, so a killed
 process loses nothing it acknowledged; ``sync()`` fsyncs what was written so far (j:true writes and the group
@@ -32,6 +34,29 @@ OP_INSERT = 1
 OP_REPLACE = 2
 OP_DELETE = 3
 OP_CATALOG = 4
+OP_GROUP = 5
+_LENGTH = struct.Struct("<I")
+
+
+def pack_group(records: list[tuple[int, int, bytes]]) -> bytes:
+    """The body of a group record holding ``(op, ident, body)`` records."""
+    parts = []
+    for op, ident, body in records:
+        payload = PAYLOAD.pack(op, ident) + body
+        parts.append(_LENGTH.pack(len(payload)) + payload)
+    return b"".join(parts)
+
+
+def unpack_group(body: bytes) -> list[tuple[int, int, bytes]]:
+    records = []
+    pos = 0
+    while pos < len(body):
+        (length,) = _LENGTH.unpack_from(body, pos)
+        start = pos + _LENGTH.size
+        op, ident = PAYLOAD.unpack_from(body, start)
+        records.append((op, ident, body[start + PAYLOAD.size:start + length]))
+        pos = start + length
+    return records
 
 
 def journal_name(number: int) -> str:
