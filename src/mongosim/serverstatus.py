@@ -218,19 +218,19 @@ def _mem(server: Server) -> dict[str, Any]:
 
 def _metrics(server: Server) -> dict[str, Any]:
     stats = server.stats
-    known = commands.REGISTRY
+    known = commands.table(server.process)
     per_command: dict[str, dict[str, Int64]] = {}
     unknown = 0
     totals: dict[str, list[int]] = {}
     for name, (total, failed) in list(stats.commands.items()):
         spec = known.get(name)
-        if spec is None or server.process not in spec.processes:
+        if spec is None:
             unknown += total
             continue
         entry = totals.setdefault(spec.name, [0, 0])
         entry[0] += total
         entry[1] += failed
-    for name in sorted({spec.name for spec in known.values() if server.process in spec.processes}):
+    for name in sorted({spec.name for spec in known.values()}):
         total, failed = totals.get(name, (0, 0))
         per_command[name] = {"failed": Int64(failed), "total": Int64(total)}
     open_cursors = server.cursors.all()

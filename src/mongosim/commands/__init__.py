@@ -53,31 +53,51 @@ class CommandSpec:
     no_auth: bool = False
 
 
-REGISTRY: dict[str, CommandSpec] = {}
+# Every registration of every name; a name may have one handler for both processes and a more specific one for
+# mongos (the router answers find, insert... by routing them, mongod by running them).
+_SPECS: dict[str, list[CommandSpec]] = {}
+_TABLES: dict[str, dict[str, CommandSpec]] = {}
 
 
 def command(name: str, *aliases: str, admin_only: bool = False, counter: str | None = "command",
             processes: tuple[str, ...] = ("mongod", "mongos"), no_auth: bool = False) -> Callable[[Handler], Handler]:
-    """Register a handler under a command name and its aliases (names are case-sensitive, as in MongoDB)."""
+    """Register a handler under a command name and its aliases (names are case-sensitive, as in MongoDB).
+
+    A registration for fewer processes overrides a broader one for those processes; two registrations of a
+    name that claim the same process with the same breadth are an error."""
 
     def register(handler: Handler) -> Handler:
+        spec_processes = frozenset(processes)
         for each in (name, *aliases):
-            if each in REGISTRY:
-                raise RuntimeError(f"command {each!r} registered twice")
-            REGISTRY[each] = CommandSpec(name, handler, admin_only, counter, frozenset(processes), no_auth)
+            specs = _SPECS.setdefault(each, [])
+            for other in specs:
+                if other.processes & spec_processes and len(other.processes) == len(spec_processes):
+                    raise RuntimeError(f"command {each!r} registered twice for "
+                                       f"{sorted(other.processes & spec_processes)}")
+            specs.append(CommandSpec(name, handler, admin_only, counter, spec_processes, no_auth))
+        _TABLES.clear()
         return handler
 
     return register
 
 
-def load_all() -> dict[str, CommandSpec]:
+def table(process: str) -> dict[str, CommandSpec]:
+    """The commands a process answers, by name (aliases included), each with its most specific handler."""
+    current = _TABLES.get(process)
+    if current is None:
+        current = {}
+        for each, specs in _SPECS.items():
+            candidates = [spec for spec in specs if process in spec.processes]
+            if candidates:
+                current[each] = min(candidates, key=lambda spec: len(spec.processes))
+        _TABLES[process] = current
+    return current
+
+
+def load_all() -> None:
     for module in COMMAND_MODULES:
         importlib.import_module(f"mongosim.commands.{module}")
-    return REGISTRY
 
 
 def lookup(name: str, process: str) -> CommandSpec | None:
-    spec = REGISTRY.get(name)
-    if spec is None or process not in spec.processes:
-        return None
-    return spec
+    return table(process).get(name)

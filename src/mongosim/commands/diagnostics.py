@@ -156,10 +156,9 @@ def whats_my_uri(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     process = ctx.server.process
     out: dict[str, Any] = {}
-    for name in sorted(commands.REGISTRY):
-        spec = commands.REGISTRY[name]
-        if process not in spec.processes:
-            continue
+    known = commands.table(process)
+    for name in sorted(known):
+        spec = known[name]
         doc = (spec.handler.__doc__ or "").strip().splitlines()
         out[name] = {"help": doc[0] if doc else "", "requiresAuth": not spec.no_auth, "secondaryOk": True,
                      "adminOnly": spec.admin_only, "apiVersions": [], "deprecatedApiVersions": []}
