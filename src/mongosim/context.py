@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,9 @@ class CommandContext:
     # Why the operation was killed: killOp gives Interrupted, a step-down InterruptedDueToReplStateChange.
     kill_code: str = "Interrupted"
     kill_message: str = "operation was interrupted"
+    # A shard's orphan filter for a versioned command on a sharded collection: (namespace, owns(doc)). Scans of
+    # that namespace skip the documents the shard does not own (sharding/shard.py sets it).
+    shard_filter: tuple[str, Callable[[dict[str, Any]], bool]] | None = None
     # Set by kill(): operations waiting (awaitable hello, writes behind an fsync lock) wake up at once.
     _interrupt: asyncio.Event | None = None
 

@@ -75,6 +75,7 @@ CODES: dict[str, int] = {
     "DocumentValidationFailure": 121,
     "NotAReplicaSet": 123,
     "IncompatibleServerVersion": 124,
+    "InvalidUUID": 207,
     "InvalidPipelineOperator": 168,
     "CannotIndexParallelArrays": 171,
     "AmbiguousIndexKeyPattern": 181,

@@ -44,6 +44,7 @@ class Parameter:
 PARAMETERS: dict[str, Parameter] = {
     "allowDiskUseByDefault": Parameter(bool, True),
     "auditAuthorizationSuccess": Parameter(bool, False),
+    "balancerMigrationsThrottlingMs": Parameter(int, 1000),
     "authenticationMechanisms": Parameter(list, ["SCRAM-SHA-1", "SCRAM-SHA-256"], runtime=False),
     "createRollbackDataFiles": Parameter(bool, True),
     "cursorTimeoutMillis": Parameter(Int64, Int64(600_000)),
@@ -63,6 +64,9 @@ PARAMETERS: dict[str, Parameter] = {
     "maxLogSizeKB": Parameter(int, 10),
     "maxTransactionLockRequestTimeoutMillis": Parameter(int, 5),
     "minSnapshotHistoryWindowInSeconds": Parameter(int, 300),
+    # Simulator-only (MongoDB has no such parameter): the pause between balancer rounds that moved nothing,
+    # 10 s in MongoDB; tests shorten it.
+    "mongosimBalancerRoundIntervalMillis": Parameter(int, 10_000),
     "notablescan": Parameter(bool, False),
     "oplogFetcherUsesExhaust": Parameter(bool, True, runtime=False),
     "orphanCleanupDelaySecs": Parameter(int, 900),

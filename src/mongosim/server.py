@@ -156,6 +156,18 @@ class Server:
             from mongosim.repl.install import install
 
             await install(self)
+            if self.config.cluster_role == "shardsvr":
+                from mongosim.sharding.shard import install as install_shard
+
+                await install_shard(self)
+            elif self.config.cluster_role == "configsvr":
+                from mongosim.sharding.configsvr import install as install_configsvr
+
+                install_configsvr(self)
+        if self.process == "mongos":
+            from mongosim.sharding.router import install as install_router
+
+            await install_router(self)
         self.log.info("NETWORK", logs.ID_WAITING, "listener", "Waiting for connections",
                       {"port": self.bound_port, "ssl": "off"})
 

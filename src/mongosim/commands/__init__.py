@@ -33,6 +33,13 @@ COMMAND_MODULES = (
     "applyops",
     "repl",
     "oplog_admin",
+    "shardsvr",
+    "configsvr",
+    "mongos_read",
+    "mongos_aggregate",
+    "mongos_writes",
+    "mongos_ddl",
+    "mongos_admin",
 )
 
 # Commands the server still accepts over legacy OP_QUERY (check_allowed_op_query_cmd.cpp).

@@ -155,7 +155,7 @@ def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     limit = cmd.get("limit")
     limit = abs(int(number_value(limit))) if limit is not None and type_rank(limit) == RANK_NUMBER else 0
     hint = cmd.get("hint")
-    if coll is not None and not query and hint in (None, "", {}):
+    if coll is not None and not query and hint in (None, "", {}) and ctx.shard_filter is None:
         ctx.debug["planSummary"] = "RECORD_STORE_FAST_COUNT"
         n = len(coll)
         state = None

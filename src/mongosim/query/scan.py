@@ -69,8 +69,14 @@ def scan(ctx: CommandContext | None, coll: Collection | None, filter_doc: dict[s
         return Scan(Plan.eof(), filter_doc=filter_doc, variables=variables, _predicate=matcher(filter_doc, variables))
     express, id_value = express_id(filter_doc) if hint is None else (False, None)
     if express:
-        return _express(coll, id_value, stats, filter_doc)
+        found = _express(coll, id_value, stats, filter_doc)
+        if ctx is not None and ctx.shard_filter is not None and ctx.shard_filter[0] == coll.ns:
+            found.documents = filter(ctx.shard_filter[1], found.documents)
+        return found
     predicate = matcher(filter_doc, variables)  # compiled (and validated) before the plan is chosen
+    if ctx is not None and ctx.shard_filter is not None and ctx.shard_filter[0] == coll.ns:
+        # SHARDING_FILTER: a versioned operation on a sharded collection skips orphaned documents.
+        predicate = _sharding_filter(predicate, ctx.shard_filter[1])
     plan = coll.plan(filter_doc or {}, hint=hint, sort=sort)
     if stats is not None and plan.stage == "COLLSCAN":
         stats.collection_scans += 1
@@ -96,6 +102,12 @@ def scan(ctx: CommandContext | None, coll: Collection | None, filter_doc: dict[s
 
     result.documents = generate()
     return result
+
+
+def _sharding_filter(predicate: Predicate, owned: Any) -> Predicate:
+    def filtered(doc: dict[str, Any]) -> bool:
+        return bool(predicate(doc)) and bool(owned(doc))
+    return filtered
 
 
 def _express(coll: Collection, id_value: Any, stats: Any, filter_doc: dict[str, Any] | None) -> Scan:

@@ -27,7 +27,7 @@ import contextlib
 import datetime as dt
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from bson.timestamp import Timestamp
@@ -55,6 +55,16 @@ def default_size_bytes(dbpath: str) -> int:
     except OSError:
         free = 0
     return int(min(MAX_DEFAULT_BYTES, max(MIN_DEFAULT_BYTES, free * 0.05)))
+
+
+def _mark_from_migrate(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with ``fromMigrate: true`` after its ``o``/``o2``, where mongod writes it."""
+    marked: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key == "ts":
+            marked["fromMigrate"] = True
+        marked[key] = value
+    return marked
 
 
 def parameter(server: Server, name: str, default: Any) -> Any:
@@ -85,6 +95,12 @@ class Oplog:
         self._noop_checked = OpTime.null()
         self._noop_last_check = time.monotonic()
         self._started = False
+        # Sharding's chunk migration: listeners told of every document change a writable primary makes (the
+        # donor records the changes inside a range being moved), and whether the entries written now are
+        # marked ``fromMigrate`` (documents cloned in by a recipient, orphans removed by the range deleter).
+        self.change_listeners: list[Callable[[Collection, str, dict[str, Any] | None, dict[str, Any] | None],
+                                             None]] = []
+        self.from_migrate = False
 
     # ------------------------------------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -199,7 +215,12 @@ class Oplog:
         term = self._writable_term
         if term is None:
             return None
-        return make_entry(*document_fields(coll, op, old, new), self.next_ts(), term, now_ms())
+        entry = make_entry(*document_fields(coll, op, old, new), self.next_ts(), term, now_ms())
+        if self.from_migrate:
+            entry = _mark_from_migrate(entry)
+        for listener in self.change_listeners:
+            listener(coll, op, old, new)
+        return entry
 
     def catalog_change(self, coll: Collection | None, change: dict[str, Any]) -> dict[str, Any] | None:
         db = coll.db if coll is not None else change.get("db", "")
@@ -239,6 +260,15 @@ class Oplog:
         self.log_collection  # noqa: B018 - created before the entry is journalled
         self.engine.record_entry(entry)
         return OpTime.of_entry(entry)
+
+    @contextlib.contextmanager
+    def migrating(self) -> Iterator[None]:
+        """Changes made inside this block are a migration's (``fromMigrate: true`` in their entries)."""
+        previous, self.from_migrate = self.from_migrate, True
+        try:
+            yield
+        finally:
+            self.from_migrate = previous
 
     @contextlib.contextmanager
     def applying(self, entry: dict[str, Any]) -> Iterator[None]:
