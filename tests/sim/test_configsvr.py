@@ -92,7 +92,7 @@ def test_add_shard_records_the_shard_and_gives_it_an_identity(cluster: Cluster) 
 def test_add_shard_refuses_what_cannot_be_a_shard(cluster: Cluster) -> None:
     plain = cluster.plain
     error = _error(cluster, "_configsvrAddShard", f"plain/{plain.hosts[0]}")
-    assert error.code == 203 and "not started with --shardsvr" in _msg(error)
+    assert error.code == 50876 and _msg(error) == "Cannot run addShard on a node started without --shardsvr"
     error = _error(cluster, "_configsvrAddShard", f"other/{plain.hosts[0]}")
     assert error.code == 96
     assert _msg(error) == (f"the provided connection string (other/{plain.hosts[0]}) does not match "
@@ -140,7 +140,7 @@ def test_shard_collection_range_key(cluster: Cluster) -> None:
     assert cluster.admin("_configsvrShardCollection", "app.users", key={"a": 1})["collectionsharded"] == "app.users"
     error = _error(cluster, "_configsvrShardCollection", "app.users", key={"b": 1})
     assert error.code == 23
-    assert _msg(error).startswith("sharding already enabled for collection app.users with options")
+    assert _msg(error) == "sharding already enabled for collection app.users"
 
 
 def test_shard_collection_hashed_presplits_over_both_shards(cluster: Cluster) -> None:

@@ -231,6 +231,9 @@ async def move_chunk(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]
     if ("find" in cmd) == ("bounds" in cmd):
         raise CommandError("BadValue", "need to specify either a find query, or both lower and upper bounds.")
     router = router_of(ctx)
+    if to not in {shard["_id"] for shard in await router.catalog.reload_shards()}:
+        # mongos checks the destination itself before asking the config server (ClusterMoveChunkCmd).
+        raise CommandError("ShardNotFound", f"Could not move chunk in {ns} to {to} because that shard does not exist")
     table = await _sharded_table(router, ns)
     chunk = _chunk_named(table, cmd, "moveChunk")
     started = time.monotonic()

@@ -130,12 +130,12 @@ async def _validated_hello(remote: RemoteSet, connection: str, set_name: str, ho
 
 
 async def _check_shard_server(remote: RemoteSet, connection: str) -> None:
-    """A replica set started without --shardsvr cannot accept sharding commands (NoShardingEnabled)."""
+    """A replica set started without --shardsvr refuses to become a shard, with the error its addShard
+    handler raises (ShardsvrAddShardCommand: 50876)."""
     opts = raise_for(await remote.command("admin", {"getCmdLineOpts": 1}, timeout_s=10.0))
     role = (opts.get("parsed", {}).get("sharding") or {}).get("clusterRole")
     if role != "shardsvr":
-        raise CommandError("NoShardingEnabled", f"Cannot add {connection} as a shard since it is not a shard "
-                           "server :: caused by :: Cannot accept sharding commands if not started with --shardsvr")
+        raise CommandError(50876, "Cannot run addShard on a node started without --shardsvr")
 
 
 async def _databases(remote: RemoteSet) -> list[str]:

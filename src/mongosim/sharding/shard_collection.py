@@ -16,7 +16,7 @@ from bson.objectid import ObjectId
 from mongosim.errors import CommandError
 from mongosim.sharding.catalog import CHUNKS, COLLECTIONS, chunk_document, collection_document
 from mongosim.sharding.initial_split import initial_chunks
-from mongosim.sharding.shardkey import ShardKeyPattern, render_key
+from mongosim.sharding.shardkey import ShardKeyPattern
 from mongosim.sharding.versions import ChunkVersion
 
 if TYPE_CHECKING:
@@ -32,12 +32,6 @@ def split_namespace(ns: Any) -> tuple[str, str]:
         raise CommandError("InvalidNamespace", f"Invalid namespace specified '{ns}'")
     db, coll = ns.split(".", 1)
     return db, coll
-
-
-def render_options(doc: dict[str, Any]) -> str:
-    """The collection entry as the server prints it in AlreadyInitialized."""
-    return (f"{{ _id: \"{doc['_id']}\", key: {render_key(doc['key'])}, unique: "
-            f"{'true' if doc.get('unique') else 'false'} }}")
 
 
 def index_name(key: dict[str, Any]) -> str:
@@ -91,8 +85,7 @@ async def shard_collection(role: ConfigServer, ns: Any, cmd: dict[str, Any]) -> 
         if existing is not None:
             if existing["key"] == pattern.key and bool(existing.get("unique")) == unique:
                 return {"collectionsharded": ns}
-            raise CommandError("AlreadyInitialized", f"sharding already enabled for collection {ns} with options "
-                               f"{render_options(existing)}")
+            raise CommandError("AlreadyInitialized", f"sharding already enabled for collection {ns}")
         primary = (await role.create_database(db))["primary"]
         uuid, options, empty = await _prepare_primary(role, primary, db, coll_name, pattern, unique)
         shards = [s["_id"] for s in catalog.shards() if not s.get("draining")]
