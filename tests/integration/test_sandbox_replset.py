@@ -113,8 +113,13 @@ def test_a_killed_member_shows_degraded_and_start_brings_it_back(home: Path) -> 
 
     status = wait_until(failed_over, "see a new primary elected", 30)
     assert status["state"] == "degraded"
-    row = next(m for m in status["members"] if m["member"] == old_primary)
-    assert row["process"] == "stale"
+
+    def killed_row() -> dict[str, Any] | None:
+        # A SIGKILLed process may take a moment to disappear (reported "unresponsive" until then).
+        row = next(m for m in run_json("sandbox", "status", "--name", "ha")["members"] if m["member"] == old_primary)
+        return row if row["process"] == "stale" else None
+
+    wait_until(killed_row, "see the killed member's process reported stale")
     wait_until(lambda: next(m for m in run_json("sandbox", "status", "--name", "ha")["members"]
                             if m["member"] == old_primary)["state"] == "(not reachable/healthy)",
                "see the primary report the killed member down")

@@ -3,6 +3,7 @@ refusals before anything is launched."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
@@ -239,12 +240,43 @@ def test_stop_purge_removes_the_sandbox(tmp_path: Path) -> None:
     assert list_sandboxes(tmp_path).sandboxes == []
 
 
+def _listen_after_two_free_ports() -> tuple[socket.socket, int]:
+    """A listening socket on port P + 2 where P and P + 1 are free (checked as the sandbox checks them, with
+    SO_REUSEADDR), so a replica set numbered from P finds its third member's port taken and nothing else."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + 2 > 65535:
+            continue
+        try:
+            for port in (base, base + 1):
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as free:
+                    free.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    free.bind(("127.0.0.1", port))
+            taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                taken.bind(("127.0.0.1", base + 2))
+            except OSError:
+                taken.close()
+                raise
+            taken.listen()
+            return taken, base
+        except OSError:
+            continue
+    raise AssertionError("found no three consecutive free ports")
+
+
 @pytest.mark.parametrize("shape", [SandboxShape(), SandboxShape.standalone()])
 def test_a_taken_port_fails_before_anything_is_launched(tmp_path: Path, listener: int, shape: SandboxShape) -> None:
     bin_dir = fake_mongod(tmp_path / "bin", "exit 1")
     # A replica set numbers its members from --port: the taken port may be any of them.
-    port = listener if shape.replica_set is None else listener - 2
-    with pytest.raises(PortInUseError) as caught:
+    port = listener
+    block: socket.socket | None = None
+    if shape.replica_set is not None:
+        block, port = _listen_after_two_free_ports()
+        listener = port + 2
+    with block if block is not None else contextlib.nullcontext(), pytest.raises(PortInUseError) as caught:
         start_sandbox(tmp_path / "home", shape=shape, port=port, binary_dir=bin_dir)
     assert caught.value.port == listener
     assert caught.value.holder.startswith(f"pid {os.getpid()} ")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mongosim import writeconcern
 from mongosim.commands import command
 from mongosim.commands import writes as w
+from mongosim.commands.read_options import collection_name
 from mongosim.commands.validation import Validator
 from mongosim.errors import CommandError
 from mongosim.query.project import projector
@@ -54,7 +55,7 @@ def _finish(reply: dict[str, Any], errors: list[dict[str, Any]], wce: dict[str, 
 async def insert(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     await ctx.server.wait_writes_allowed(ctx)
     ctx.op_type = "insert"
-    name = w.target(ctx, cmd)
+    name = collection_name(ctx, cmd)
     w.check_fields(cmd, "insert", _INSERT_FIELDS)
     docs = w.statements(cmd, "documents", "insert")
     ordered = w.flag(cmd, "ordered", "insert", True)
@@ -187,7 +188,7 @@ def _parse_statement(stmt: dict[str, Any]) -> tuple[dict[str, Any], Any, bool, b
 async def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     await ctx.server.wait_writes_allowed(ctx)
     ctx.op_type = "update"
-    name = w.target(ctx, cmd)
+    name = collection_name(ctx, cmd)
     w.check_fields(cmd, "update", _UPDATE_FIELDS)
     stmts = w.statements(cmd, "updates", "update")
     parsed_stmts = [_parse_statement(stmt) for stmt in stmts]
@@ -241,7 +242,7 @@ async def update(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 async def delete(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     await ctx.server.wait_writes_allowed(ctx)
     ctx.op_type = "remove"
-    name = w.target(ctx, cmd)
+    name = collection_name(ctx, cmd)
     w.check_fields(cmd, "delete", _DELETE_FIELDS)
     stmts = w.statements(cmd, "deletes", "delete")
     for stmt in stmts:
@@ -310,7 +311,7 @@ async def find_and_modify(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str,
     await ctx.server.wait_writes_allowed(ctx)
     ctx.op_type = "command"
     where = ctx.name
-    name = w.target(ctx, cmd)
+    name = collection_name(ctx, cmd)
     w.check_fields(cmd, where, _FAM_FIELDS)
     query = w.document(cmd, "query", where, None) or {}
     sort = w.document(cmd, "sort", where, None) or None

@@ -20,7 +20,6 @@ from mongosim.commands import command
 from mongosim.commands import read_aggregate as local
 from mongosim.commands.mongos_common import (
     check_stale,
-    collection_name,
     config_cursor,
     existing_routing,
     forwarded,
@@ -29,7 +28,7 @@ from mongosim.commands.mongos_common import (
 )
 from mongosim.commands.mongos_read import target_shards
 from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH
-from mongosim.commands.read_options import check_type, non_negative
+from mongosim.commands.read_options import check_type, collection_name, non_negative
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.query import explain as explaining

@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mongosim.context import CommandContext
-from mongosim.errors import CommandError
-from mongosim.query.compare import type_name
 from mongosim.sharding.catalog_cache import CONFIG_DATABASES, Routing
 from mongosim.sharding.remote import raise_for
 from mongosim.sharding.router import Router, StaleRouting, router_of
@@ -21,17 +19,6 @@ from mongosim.sharding.router_cursors import RemoteCursor
 _NOT_FORWARDED = frozenset({"$db", "lsid", "txnNumber", "$clusterTime", "$readPreference", "apiVersion",
                             "apiStrict", "apiDeprecationErrors", "autocommit", "startTransaction", "stmtId",
                             "stmtIds", "$audit", "$client", "shardVersion", "databaseVersion"})
-
-
-def collection_name(ctx: CommandContext, cmd: dict[str, Any]) -> str:
-    """The collection a command names; sets ``ctx.ns``."""
-    name = cmd.get(ctx.name)
-    if not isinstance(name, str):
-        raise CommandError("InvalidNamespace", f"collection name has invalid type {type_name(name)}")
-    if not name:
-        raise CommandError("InvalidNamespace", f"Invalid namespace specified '{ctx.db}.'")
-    ctx.ns = f"{ctx.db}.{name}"
-    return name
 
 
 def forwarded(cmd: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:

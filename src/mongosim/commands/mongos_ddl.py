@@ -15,7 +15,6 @@ from bson.int64 import Int64
 from mongosim.commands import command
 from mongosim.commands.mongos_common import (
     check_stale,
-    collection_name,
     config_cursor,
     existing_routing,
     forwarded,
@@ -23,6 +22,7 @@ from mongosim.commands.mongos_common import (
     open_shard_cursors,
 )
 from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH
+from mongosim.commands.read_options import collection_name
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.sharding.catalog_cache import Routing

@@ -15,7 +15,6 @@ from typing import Any
 from mongosim.commands import command
 from mongosim.commands.mongos_common import (
     check_stale,
-    collection_name,
     config_cursor,
     existing_routing,
     forwarded,
@@ -24,10 +23,10 @@ from mongosim.commands.mongos_common import (
 )
 from mongosim.commands.read import parse_find
 from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH
-from mongosim.commands.read_options import check_type, non_negative
+from mongosim.commands.read_options import check_type, collection_name, get_more_arguments, non_negative
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
-from mongosim.query.compare import RANK_NUMBER, number_value, type_name, type_rank
+from mongosim.query.compare import RANK_NUMBER, number_value, type_rank
 from mongosim.query.project import projector
 from mongosim.sharding import merge
 from mongosim.sharding.catalog_cache import Routing
@@ -82,19 +81,7 @@ async def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- cursors
 @command("getMore", counter="getmore", processes=("mongos",))
 async def get_more_command(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    cursor_id = cmd.get("getMore")
-    if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
-        raise CommandError("TypeMismatch", f"BSON field 'getMore.getMore' is the wrong type "
-                           f"'{type_name(cursor_id)}', expected type 'long'")
-    coll_name = cmd.get("collection")
-    if coll_name is None:
-        raise CommandError(40414, "BSON field 'getMore.collection' is missing but a required field")
-    if not isinstance(coll_name, str):
-        raise CommandError("TypeMismatch", f"BSON field 'getMore.collection' is the wrong type "
-                           f"'{type_name(coll_name)}', expected type 'string'")
-    ns = f"{ctx.db}.{coll_name}"
-    ctx.ns, ctx.op_type = ns, "getmore"
-    batch_size = non_negative(cmd, "batchSize", "getMore") or None
+    cursor_id, ns, batch_size = get_more_arguments(ctx, cmd)
     reply = await get_more(ctx, int(cursor_id), ns, batch_size)
     cursor = ctx.server.cursors.get(int(cursor_id))
     if cursor is not None:

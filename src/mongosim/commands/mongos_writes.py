@@ -7,7 +7,8 @@ from typing import Any
 
 from mongosim.commands import command
 from mongosim.commands import writes as w
-from mongosim.commands.mongos_common import check_stale, collection_name, forwarded, is_config_namespace
+from mongosim.commands.mongos_common import check_stale, forwarded, is_config_namespace
+from mongosim.commands.read_options import collection_name
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.sharding.catalog_cache import Routing

@@ -19,11 +19,11 @@ from bson.int64 import Int64
 
 from mongosim import MAX_BSON_OBJECT_SIZE
 from mongosim.commands import command
-from mongosim.commands.read_options import namespace, non_negative
+from mongosim.commands.read_options import get_more_arguments, namespace
 from mongosim.context import CommandContext
 from mongosim.cursors import Cursor
 from mongosim.errors import CommandError
-from mongosim.query.compare import number_value, type_name
+from mongosim.query.compare import number_value
 from mongosim.query.scan import Scan
 from mongosim.storage.engine import Collection
 
@@ -124,19 +124,7 @@ def runtime_errors(prefix: str, produce: Callable[[], Any]) -> Any:
 # ---------------------------------------------------------------------------------------------- getMore
 @command("getMore", counter="getmore")
 async def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    cursor_id = cmd.get("getMore")
-    if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
-        raise CommandError("TypeMismatch", f"BSON field 'getMore.getMore' is the wrong type "
-                           f"'{type_name(cursor_id)}', expected type 'long'")
-    coll_name = cmd.get("collection")
-    if coll_name is None:
-        raise CommandError(40414, "BSON field 'getMore.collection' is missing but a required field")
-    if not isinstance(coll_name, str):
-        raise CommandError("TypeMismatch", f"BSON field 'getMore.collection' is the wrong type "
-                           f"'{type_name(coll_name)}', expected type 'string'")
-    ns = f"{ctx.db}.{coll_name}"
-    ctx.ns, ctx.op_type = ns, "getmore"
-    batch_size = non_negative(cmd, "batchSize", "getMore") or None
+    cursor_id, ns, batch_size = get_more_arguments(ctx, cmd)
     server = ctx.server
     cursor = server.cursors.get(int(cursor_id))
     if cursor is None or cursor.killed:

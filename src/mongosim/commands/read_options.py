@@ -41,14 +41,20 @@ def non_negative(cmd: dict[str, Any], field: str, command_name: str) -> int | No
     return number
 
 
-def namespace(ctx: CommandContext, cmd: dict[str, Any]) -> tuple[str, Collection | None]:
-    """The collection a command names and the storage collection (None when it does not exist)."""
+def collection_name(ctx: CommandContext, cmd: dict[str, Any]) -> str:
+    """The collection named by the command's first field; sets the operation's namespace."""
     name = cmd.get(ctx.name)
     if not isinstance(name, str):
         raise CommandError("InvalidNamespace", f"collection name has invalid type {type_name(name)}")
     if not name:
         raise CommandError("InvalidNamespace", f"Invalid namespace specified '{ctx.db}.'")
     ctx.ns = f"{ctx.db}.{name}"
+    return name
+
+
+def namespace(ctx: CommandContext, cmd: dict[str, Any]) -> tuple[str, Collection | None]:
+    """The collection a command names and the storage collection (None when it does not exist)."""
+    name = collection_name(ctx, cmd)
     storage = ctx.server.storage
     return name, storage.get_collection(ctx.db, name) if storage is not None else None
 
@@ -72,3 +78,21 @@ def guarded(docs: Iterator[dict[str, Any]], ctx: CommandContext, deadline: float
         yield doc
     if deadline is not None and time.monotonic() > deadline:
         raise CommandError("MaxTimeMSExpired", "operation exceeded time limit")
+
+
+def get_more_arguments(ctx: CommandContext, cmd: dict[str, Any]) -> tuple[int, str, int | None]:
+    """getMore's cursor id, namespace and batch size, checked as the server checks them; sets the operation's
+    namespace and type."""
+    cursor_id = cmd.get("getMore")
+    if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
+        raise CommandError("TypeMismatch", f"BSON field 'getMore.getMore' is the wrong type "
+                           f"'{type_name(cursor_id)}', expected type 'long'")
+    coll_name = cmd.get("collection")
+    if coll_name is None:
+        raise CommandError(40414, "BSON field 'getMore.collection' is missing but a required field")
+    if not isinstance(coll_name, str):
+        raise CommandError("TypeMismatch", f"BSON field 'getMore.collection' is the wrong type "
+                           f"'{type_name(coll_name)}', expected type 'string'")
+    ns = f"{ctx.db}.{coll_name}"
+    ctx.ns, ctx.op_type = ns, "getmore"
+    return int(cursor_id), ns, non_negative(cmd, "batchSize", "getMore") or None

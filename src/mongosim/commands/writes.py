@@ -84,17 +84,6 @@ def statements(cmd: dict[str, Any], name: str, where: str) -> list[Any]:
     return items
 
 
-def target(ctx: CommandContext, cmd: dict[str, Any]) -> str:
-    """The collection named by the command's first field; sets the operation's namespace."""
-    name = cmd[ctx.name]
-    if not isinstance(name, str):
-        raise CommandError("InvalidNamespace", f"collection name has invalid type {type_name(name)}")
-    if not name:
-        raise CommandError("InvalidNamespace", f"Invalid namespace specified '{ctx.db}.'")
-    ctx.ns = f"{ctx.db}.{name}"
-    return name
-
-
 def storage(ctx: CommandContext) -> Any:
     engine = ctx.server.storage
     if engine is None:
