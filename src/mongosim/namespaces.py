@@ -54,7 +54,7 @@ def split_ns(value: Any, what: str) -> tuple[str, str]:
 
 
 def render(value: Any) -> str:
-    """BSONObj::toString style: ``{ a: 1, b: "x", u: UUID("...") }``."""
+    """A value as ``BSONObj::toString`` prints it inside error messages: ``{ a: 1, b: "x", u: UUID("...") }``."""
     if isinstance(value, dict):
         if not value:
             return "{}"

@@ -28,7 +28,7 @@ from mongosim.commands.mongos_common import (
 )
 from mongosim.commands.mongos_read import target_shards
 from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH
-from mongosim.commands.read_options import check_type, collection_name, non_negative
+from mongosim.commands.read_options import aggregate_batch_size, check_type, collection_name
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.query import explain as explaining
@@ -51,13 +51,7 @@ def _leading_match(pipeline: list[Any]) -> dict[str, Any] | None:
 
 
 def _batch_size(cmd: dict[str, Any]) -> int:
-    cursor_opts = cmd.get("cursor")
-    if cursor_opts is None:
-        raise CommandError("FailedToParse", "The 'cursor' option is required, except for aggregate with the "
-                           "explain argument")
-    if not isinstance(cursor_opts, dict):
-        raise CommandError("TypeMismatch", "cursor field must be missing or an object")
-    size = non_negative(cursor_opts, "batchSize", "aggregate.cursor")
+    size = aggregate_batch_size(cmd)
     return DEFAULT_FIRST_BATCH if size is None else size
 
 

@@ -18,7 +18,13 @@ from bson.int64 import Int64
 from mongosim.commands import command
 from mongosim.commands.read import distinct_values, execute_find, parse_find
 from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH, Source, open_cursor, record_execution, runtime_errors
-from mongosim.commands.read_options import check_type, deadline_of, guarded, namespace, non_negative
+from mongosim.commands.read_options import (
+    aggregate_batch_size,
+    check_type,
+    deadline_of,
+    guarded,
+    namespace,
+)
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.query import explain as explaining
@@ -61,13 +67,7 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if cmd.get("explain"):
         inner = {k: v for k, v in cmd.items() if k not in ("explain", "cursor")}
         return _explain(ctx, {"aggregate": cmd["aggregate"], **inner}, "queryPlanner")
-    cursor_opts = cmd.get("cursor")
-    if cursor_opts is None:
-        raise CommandError("FailedToParse", "The 'cursor' option is required, except for aggregate with the "
-                           "explain argument")
-    if not isinstance(cursor_opts, dict):
-        raise CommandError("TypeMismatch", "cursor field must be missing or an object")
-    batch_size = non_negative(cursor_opts, "batchSize", "aggregate.cursor")
+    batch_size = aggregate_batch_size(cmd)
     check_type(cmd, "aggregate", "let", dict)
     docs, state, rest = _plan_pipeline(ctx, cmd, coll, name is None, pipeline)
     if state is not None:

@@ -96,3 +96,14 @@ def get_more_arguments(ctx: CommandContext, cmd: dict[str, Any]) -> tuple[int, s
     ns = f"{ctx.db}.{coll_name}"
     ctx.ns, ctx.op_type = ns, "getmore"
     return int(cursor_id), ns, non_negative(cmd, "batchSize", "getMore") or None
+
+
+def aggregate_batch_size(cmd: dict[str, Any]) -> int | None:
+    """aggregate's required ``cursor`` option and its batchSize (None when not given)."""
+    cursor_opts = cmd.get("cursor")
+    if cursor_opts is None:
+        raise CommandError("FailedToParse", "The 'cursor' option is required, except for aggregate with the "
+                           "explain argument")
+    if not isinstance(cursor_opts, dict):
+        raise CommandError("TypeMismatch", "cursor field must be missing or an object")
+    return non_negative(cursor_opts, "batchSize", "aggregate.cursor")

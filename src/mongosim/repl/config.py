@@ -16,8 +16,8 @@ from typing import Any
 from bson.int64 import Int64
 from bson.objectid import ObjectId
 
+from mongosim.namespaces import render
 from mongosim.query.compare import is_number, type_name
-from mongosim.repl.format import bson_repr
 
 MAX_MEMBERS = 50
 MAX_VOTING_MEMBERS = 7
@@ -125,7 +125,7 @@ class MemberConfig:
         try:
             return cls._parse(raw)
         except ConfigError as exc:
-            raise ConfigError(exc.code, f"member: {bson_repr(raw)} :: caused by :: {exc.reason}") from exc
+            raise ConfigError(exc.code, f"member: {render(raw)} :: caused by :: {exc.reason}") from exc
 
     @classmethod
     def _parse(cls, raw: dict[str, Any]) -> MemberConfig:
@@ -282,7 +282,7 @@ class ReplSetConfig:
         replica_set_id = settings_raw.get("replicaSetId")
         if for_initiate and replica_set_id is not None:
             raise ConfigError("InvalidReplicaSetConfig", f"replica set configuration cannot contain "
-                              f"'replicaSetId' field when called from replSetInitiate: {bson_repr(raw)}")
+                              f"'replicaSetId' field when called from replSetInitiate: {render(raw)}")
         if replica_set_id is not None and not isinstance(replica_set_id, ObjectId):
             raise ConfigError("TypeMismatch", "BSON field 'ReplSetConfig.settings.replicaSetId' is the wrong "
                               f"type '{type_name(replica_set_id)}', expected type 'objectId'")
