@@ -9,6 +9,7 @@ from typing import Any
 import pymongo
 import pytest
 
+from tests.support.sharded import ShardedCluster
 from tests.support.simproc import SimProcess
 
 
@@ -35,3 +36,15 @@ def shared_mongod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimProce
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture(scope="module")
+def small_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShardedCluster]:
+    """A sharded cluster of one-member replica sets (config server and two shards) and one router, for a whole
+    test module whose tests make their own databases."""
+    cluster = ShardedCluster(tmp_path_factory.mktemp("small-cluster"), shards=2, members=1, config_members=1)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()

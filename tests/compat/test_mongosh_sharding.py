@@ -8,7 +8,6 @@ autosplit, balancer, shardedDataDistribution, databases), so the sections are ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,18 +22,8 @@ from tests.support.simproc import SimProcess
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShardedCluster]:
-    sharded = ShardedCluster(tmp_path_factory.mktemp("shell-cluster"), shards=2, members=1, config_members=1)
-    try:
-        sharded.start()
-        yield sharded
-    finally:
-        sharded.stop()
-
-
-@pytest.fixture(scope="module")
-def mongos(cluster: ShardedCluster) -> SimProcess:
-    return cluster.routers[0]
+def mongos(small_cluster: ShardedCluster) -> SimProcess:
+    return small_cluster.routers[0]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +47,7 @@ def test_sharding_helpers_work(helpers_result: Any) -> None:
                               "balancer": True, "running": "full"}
 
 
-def test_sh_status_shows_shards_databases_and_chunk_distribution(cluster: ShardedCluster, mongos: SimProcess,
+def test_sh_status_shows_shards_databases_and_chunk_distribution(small_cluster: ShardedCluster, mongos: SimProcess,
                                                                   helpers_result: Any) -> None:
     status = run_mongosh(mongos, "out(sh.status().value);")
     assert set(status) >= {"shardingVersion", "shards", "active mongoses", "autosplit", "balancer",
@@ -66,7 +55,7 @@ def test_sh_status_shows_shards_databases_and_chunk_distribution(cluster: Sharde
     assert isinstance(status["shardingVersion"]["clusterId"], ObjectId)
     shards = status["shards"]
     assert [s["_id"] for s in shards] == ["shard0", "shard1"]
-    assert [s["host"] for s in shards] == [ShardedCluster.connection_string(rs) for rs in cluster.shards]
+    assert [s["host"] for s in shards] == [ShardedCluster.connection_string(rs) for rs in small_cluster.shards]
     assert all(s["state"] == 1 and isinstance(s["topologyTime"], Timestamp) for s in shards)
     assert status["active mongoses"] == [{"8.0.4": 1}]
     assert status["autosplit"] == {"Currently enabled": "yes"}

@@ -7,7 +7,6 @@ ShardsvrAddShardCommand, sharding_catalog_manager validateHostAsShard); codes ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pymongo
@@ -23,18 +22,8 @@ Client = pymongo.MongoClient[dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShardedCluster]:
-    sharded = ShardedCluster(tmp_path_factory.mktemp("errors-cluster"), shards=2, members=1, config_members=1)
-    try:
-        sharded.start()
-        yield sharded
-    finally:
-        sharded.stop()
-
-
-@pytest.fixture(scope="module")
-def router(cluster: ShardedCluster) -> Client:
-    return cluster.router_client()
+def router(small_cluster: ShardedCluster) -> Client:
+    return small_cluster.router_client()
 
 
 def failure(router: Client, command: str, value: Any, **kwargs: Any) -> dict[str, Any]:
@@ -96,7 +85,7 @@ def test_move_chunk_to_an_unknown_shard_is_shard_not_found(router: Client) -> No
     assert (error["code"], error["codeName"]) == (70, "ShardNotFound")
 
 
-def test_add_shard_of_a_replica_set_without_shardsvr_is_refused(cluster: ShardedCluster, router: Client,
+def test_add_shard_of_a_replica_set_without_shardsvr_is_refused(small_cluster: ShardedCluster, router: Client,
                                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
     plain = ReplSet(tmp_path_factory.mktemp("plain-rs"), name="plain", members=1)
     try:
@@ -110,7 +99,7 @@ def test_add_shard_of_a_replica_set_without_shardsvr_is_refused(cluster: Sharded
     assert sorted(s["_id"] for s in router.admin.command("listShards")["shards"]) == ["shard0", "shard1"]
 
 
-def test_add_shard_of_the_config_server_replica_set_is_refused(cluster: ShardedCluster, router: Client) -> None:
-    error = failure(router, "addShard", cluster.configdb)
+def test_add_shard_of_the_config_server_replica_set_is_refused(small_cluster: ShardedCluster, router: Client) -> None:
+    error = failure(router, "addShard", small_cluster.configdb)
     assert (error["code"], error["codeName"]) == (96, "OperationFailed")
-    assert error["errmsg"] == f"Cannot add {cluster.configdb} as a shard since it is a config server"
+    assert error["errmsg"] == f"Cannot add {small_cluster.configdb} as a shard since it is a config server"
