@@ -13,13 +13,19 @@ from typing import Any
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write, fsync, rename over ``path``, fsync the directory: readers see the old or the new file, never half."""
+    """Write ``data`` as indented JSON with ``write_atomic``."""
+    write_atomic(path, (json.dumps(data, indent=2) + "\n").encode())
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write, fsync, rename over ``path``, fsync the directory: readers see the old or the new file, never half.
+    The file has ``mode`` from its first byte (secrets pass 0o600 and are never readable by others)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
