@@ -142,3 +142,34 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 def test_location_format() -> None:
     assert format_location(("topology", "shards", 1, "members", 0, "port")) == "topology.shards[1].members[0].port"
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "cluster.yaml"
+
+
+def _fields(model: type, prefix: str = "") -> set[str]:
+    from pydantic import BaseModel
+
+    names: set[str] = set()
+    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+        names.add(prefix + name)
+        for kind in (field.annotation, *getattr(field.annotation, "__args__", ())):
+            inner = getattr(kind, "__args__", (kind,))
+            for each in (kind, *inner):
+                if isinstance(each, type) and issubclass(each, BaseModel):
+                    names |= _fields(each, f"{prefix}{name}.")
+    return names
+
+
+def test_the_sample_spec_is_valid_and_shows_every_option() -> None:
+    from mongo_admin.spec.model import ClusterSpec
+
+    spec = load_spec(SAMPLE)
+    # The sample spells out the defaults (shard names too, which default to shardN).
+    dumped = spec.model_dump()
+    assert [shard.pop("name") for shard in dumped["topology"]["shards"]] == ["shard0", "shard1"]
+    unnamed = {"topology": {"shards": {0: {"name"}, 1: {"name"}}}}
+    assert dumped == parse_spec("name: sandbox\n").model_dump(exclude=unnamed)
+    text = SAMPLE.read_text()
+    missing = [name for name in sorted(_fields(ClusterSpec)) if f"{name.rsplit('.', 1)[-1]}:" not in text]
+    assert missing == []
