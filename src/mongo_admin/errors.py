@@ -69,3 +69,16 @@ class CommandFailedError(MongoAdminError):
 
 class ReplicaSetError(MongoAdminError):
     """A replica set refused a change or did not reach the state an operation waits for."""
+
+
+class ClusterStateError(MongoAdminError):
+    """A cluster is unknown, or not in a state that allows the requested action."""
+
+
+class DeployError(MongoAdminError):
+    """A deploy step failed; ``step`` names it and ``remains`` says what is left running or on disk."""
+
+    def __init__(self, step: str, why: str, fix: str = "", *, remains: str = "") -> None:
+        self.step = step
+        self.remains = remains
+        super().__init__(f"deploy failed at step '{step}'", why + (f"; {remains}" if remains else ""), fix)

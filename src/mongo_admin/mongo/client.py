@@ -24,7 +24,34 @@ Client = pymongo.MongoClient[dict[str, Any]]
 T = TypeVar("T")
 
 
-def connect(uri: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, direct: bool = True) -> Client:
+@dataclass(frozen=True)
+class ClientAuth:
+    """How the platform proves who it is to a cluster: a SCRAM user and, for TLS clusters, the CA that signed
+    the servers' certificates and (for MONGODB-X509 or servers that require one) a client certificate.
+    ``password`` never appears in ``repr``."""
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    source: str = "admin"
+    tls_ca_file: str | None = None
+    tls_certificate_key_file: str | None = None
+
+    def options(self) -> dict[str, Any]:
+        """The pymongo keyword arguments for these credentials."""
+        options: dict[str, Any] = {}
+        if self.username is not None:
+            options.update(username=self.username, password=self.password, authSource=self.source)
+        if self.tls_ca_file is not None or self.tls_certificate_key_file is not None:
+            options["tls"] = True
+            if self.tls_ca_file is not None:
+                options["tlsCAFile"] = self.tls_ca_file
+            if self.tls_certificate_key_file is not None:
+                options["tlsCertificateKeyFile"] = self.tls_certificate_key_file
+        return options
+
+
+def connect(uri: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, direct: bool = True,
+            auth: ClientAuth | None = None) -> Client:
     """A client that fails within ``timeout_s`` instead of pymongo's 30 s defaults."""
     timeout_ms = int(timeout_s * 1000)
     return pymongo.MongoClient(
@@ -34,6 +61,7 @@ def connect(uri: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, direct: bool = Tr
         connectTimeoutMS=timeout_ms,
         socketTimeoutMS=timeout_ms,
         appname=APP_NAME,
+        **(auth.options() if auth is not None else {}),
     )
 
 
