@@ -31,13 +31,14 @@ from mongo_admin.ops import pki
 from mongo_admin.ops.cluster import admin_user, replsets
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.layout import Layout, Node, plan_layout
-from mongo_admin.ops.cluster.processes import ServerOptions, launch_spec, running_pid, start_nodes, stop_node
+from mongo_admin.ops.cluster.processes import launch_spec, running_pid, start_nodes, stop_node
 from mongo_admin.ops.cluster.secrets import ensure_admin_credentials, generate_keyfile
 from mongo_admin.ops.cluster.state import (
     BinariesRecord,
     ClusterPaths,
     ClusterRecord,
     DeployRun,
+    ServerOptions,
     read_record,
     write_record,
 )
@@ -264,7 +265,7 @@ class _Deployment:
         self.record = ClusterRecord(
             name=spec.name, state="deploying", created_at=self.previous.created_at if self.previous else _now(),
             binaries=binaries, layout=layout, auth=security.auth, keyfile=security.keyfile, tls=security.tls.enabled,
-            admin_user=security.admin_user if security.auth else None,
+            admin_user=security.admin_user if security.auth else None, server_options=self._server_options(),
             runs=[*(self.previous.runs[-9:] if self.previous else []), run])
         self._save()
         write_atomic(self.paths.spec, self.spec_text.encode())
@@ -328,7 +329,7 @@ class _Deployment:
         if not waiting:
             return False, "all running: " + ", ".join(f"{n.id} {n.address}" for n in nodes)
         assert self.record is not None
-        options = self._server_options()
+        options = self.record.server_options
         specs = {}
         for node in waiting:
             for path in (self.paths.node_dir(node), self.paths.dbpath(node), self.paths.logpath(node).parent):

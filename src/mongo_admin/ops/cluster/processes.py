@@ -10,26 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from mongo_admin.ops.cluster.layout import Layout, Node
-from mongo_admin.ops.cluster.state import BinariesRecord, ClusterPaths, ClusterRecord
+from mongo_admin.ops.cluster.state import BinariesRecord, ClusterPaths, ClusterRecord, ServerOptions
 from mongo_admin.providers import local
 
 BIND_ALL_LOOPBACK = "127.0.0.1"
 MAX_PARALLEL_STARTS = 4
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    """Settings every node of a cluster shares."""
-
-    keyfile: Path | None = None
-    tls_mode: str | None = None
-    ca_file: Path | None = None
-    cache_size_gb: float | None = None
-    oplog_size_mb: int | None = None
 
 
 def launch_spec(paths: ClusterPaths, layout: Layout, node: Node, binaries: BinariesRecord,

@@ -40,6 +40,18 @@ class BinariesRecord(BaseModel):
         return "sandbox (mongosim)" if self.simulator else "MongoDB"
 
 
+class ServerOptions(BaseModel):
+    """Settings every node of a cluster shares (kept in the record: a restart uses the deployed settings)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    keyfile: Path | None = None
+    tls_mode: str | None = None
+    ca_file: Path | None = None
+    cache_size_gb: float | None = None
+    oplog_size_mb: int | None = None
+
+
 class DeployRun(BaseModel):
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
@@ -59,6 +71,7 @@ class ClusterRecord(BaseModel):
     keyfile: bool
     tls: bool
     admin_user: str | None = None
+    server_options: ServerOptions = Field(default_factory=ServerOptions)
     runs: list[DeployRun] = Field(default_factory=list)
 
     @property
