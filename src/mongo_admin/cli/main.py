@@ -13,6 +13,7 @@ import click
 from mongo_admin import __version__
 from mongo_admin.cli.app import Application
 from mongo_admin.cli.binaries import binaries
+from mongo_admin.cli.cluster import cluster
 from mongo_admin.cli.sandbox import sandbox
 from mongo_admin.errors import MongoAdminError
 from mongo_admin.output import OutputFormat
@@ -52,6 +53,7 @@ def cli(ctx: click.Context, output: str, verbose: int, quiet: bool) -> None:
 
 
 cli.add_command(sandbox)
+cli.add_command(cluster)
 cli.add_command(binaries)
 
 

@@ -158,7 +158,7 @@ def _binaries(spec: ClusterSpec, options: DeployOptions) -> BinariesRecord:
 def plan_deploy(spec: ClusterSpec, options: DeployOptions | None = None) -> DeployPlan:
     """The deploy ``spec`` would run, without touching anything."""
     options = options or DeployOptions()
-    paths = ClusterPaths(spec.name, options.home, spec)
+    paths = ClusterPaths.for_spec(spec, options.home)
     previous = read_record(paths)
     binaries = _binaries(spec, options)
     layout = plan_layout(spec, previous=previous.layout if previous else None,
@@ -193,7 +193,7 @@ class _Deployment:
         self.spec_text = spec_text
         self.options = options
         self.progress = progress
-        self.paths = ClusterPaths(spec.name, options.home, spec)
+        self.paths = ClusterPaths.for_spec(spec, options.home)
         self.previous = read_record(self.paths)
         self.record: ClusterRecord | None = None
         self.started: list[str] = []  # node ids this run launched, in order
@@ -266,6 +266,8 @@ class _Deployment:
             name=spec.name, state="deploying", created_at=self.previous.created_at if self.previous else _now(),
             binaries=binaries, layout=layout, auth=security.auth, keyfile=security.keyfile, tls=security.tls.enabled,
             admin_user=security.admin_user if security.auth else None, server_options=self._server_options(),
+            data_root=str(self.paths.data_root) if self.paths.data_root else None,
+            log_root=str(self.paths.log_root) if self.paths.log_root else None,
             runs=[*(self.previous.runs[-9:] if self.previous else []), run])
         self._save()
         write_atomic(self.paths.spec, self.spec_text.encode())
@@ -444,7 +446,7 @@ class _Deployment:
             checks.delete_one({"_id": token})
             balancer = mongo.run_admin(client, {"balancerStatus": 1})
         return False, (f"{len(self.layout.nodes)} processes healthy, {len(expected)} shards seen by "
-                       f"{len(self.layout.routers)} routers, write/read through a router ok, balancer "
+                       f"{len(self.layout.routers)} router(s), write/read through a router ok, balancer "
                        f"{balancer.get('mode', 'unknown')}")
 
     # ------------------------------------------------------------------------------------------ engine
@@ -486,7 +488,7 @@ class _Deployment:
         took = time.monotonic() - began
         status: StepStatus = "done" if changed else "unchanged"
         self.log.write(name, f"{status} in {took:.2f} s: {message}")
-        self.outcomes.append(StepOutcome(name, status, message, took))
+        self.outcomes.append(StepOutcome(name, status, message, round(took, 3)))
         self.progress(StepEvent(name, status, message, took))
         if self.record is not None:
             self._save()
@@ -553,6 +555,6 @@ def deploy(spec: ClusterSpec, spec_text: str, options: DeployOptions | None = No
            progress: Progress = _silent) -> DeployResult:
     """Deploy (or converge) ``spec``; ``spec_text`` is kept in the state directory as the spec last deployed."""
     options = options or DeployOptions()
-    paths = ClusterPaths(spec.name, options.home, spec)
+    paths = ClusterPaths.for_spec(spec, options.home)
     with exclusive_lock(paths.lock):
         return _Deployment(spec, spec_text, options, progress).run()

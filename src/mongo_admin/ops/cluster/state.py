@@ -72,6 +72,8 @@ class ClusterRecord(BaseModel):
     tls: bool
     admin_user: str | None = None
     server_options: ServerOptions = Field(default_factory=ServerOptions)
+    data_root: str | None = None
+    log_root: str | None = None
     runs: list[DeployRun] = Field(default_factory=list)
 
     @property
@@ -82,14 +84,36 @@ class ClusterRecord(BaseModel):
 class ClusterPaths:
     """Every file of cluster ``name``; ``spec`` (when known) moves data and logs where it says."""
 
-    def __init__(self, name: str, home: Path | None = None, spec: ClusterSpec | None = None) -> None:
+    def __init__(self, name: str, home: Path | None = None, *, data_root: Path | None = None,
+                 log_root: Path | None = None) -> None:
         check_cluster_name(name)
         base = (home or platform_home()) / "clusters"
         self.name = name
         self.root = base / name
         self.lock = base / f".{name}.lock"
-        self._data_root = spec.storage.data_root.expanduser() / name if spec and spec.storage.data_root else None
-        self._log_root = spec.logs.directory.expanduser() / name if spec and spec.logs.directory else None
+        self._data_root = data_root
+        self._log_root = log_root
+
+    @classmethod
+    def for_spec(cls, spec: ClusterSpec, home: Path | None = None) -> ClusterPaths:
+        """The paths of the cluster ``spec`` describes: ``storage.data_root`` and ``logs.directory`` hold one
+        directory per cluster."""
+        data = spec.storage.data_root.expanduser().absolute() / spec.name if spec.storage.data_root else None
+        logs = spec.logs.directory.expanduser().absolute() / spec.name if spec.logs.directory else None
+        return cls(spec.name, home, data_root=data, log_root=logs)
+
+    @classmethod
+    def for_record(cls, record: ClusterRecord, home: Path | None = None) -> ClusterPaths:
+        return cls(record.name, home, data_root=Path(record.data_root) if record.data_root else None,
+                   log_root=Path(record.log_root) if record.log_root else None)
+
+    @property
+    def data_root(self) -> Path | None:
+        return self._data_root
+
+    @property
+    def log_root(self) -> Path | None:
+        return self._log_root
 
     @property
     def record(self) -> Path:
@@ -161,6 +185,47 @@ def check_cluster_name(name: str) -> str:
 def read_record(paths: ClusterPaths) -> ClusterRecord | None:
     data = read_json(paths.record)
     return ClusterRecord.model_validate(data) if data is not None else None
+
+
+CLUSTER_ENV = "MONGO_ADMIN_CLUSTER"
+
+
+def default_cluster_file(home: Path | None = None) -> Path:
+    return (home or platform_home()) / "clusters" / "default"
+
+
+def select_cluster(name: str | None, home: Path | None = None) -> str:
+    """The cluster a command acts on: ``--cluster`` (or $MONGO_ADMIN_CLUSTER), else the default set with
+    ``cluster use``, else the only cluster there is."""
+    if name:
+        return check_cluster_name(name)
+    marker = default_cluster_file(home)
+    if marker.is_file() and (chosen := marker.read_text().strip()):
+        return check_cluster_name(chosen)
+    names = cluster_names(home)
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise ClusterStateError("no cluster is deployed on this machine", "there is nothing to act on",
+                                "deploy one with: mongo-admin cluster deploy -f spec.yaml")
+    raise ClusterStateError("which cluster?", f"there are {len(names)}: {', '.join(names)}",
+                            f"pass --cluster NAME, set ${CLUSTER_ENV}, or choose a default with: mongo-admin "
+                            "cluster use NAME")
+
+
+def use_cluster(name: str, home: Path | None = None) -> Path:
+    """Make ``name`` the default cluster of later commands."""
+    load_record(ClusterPaths(name, home))
+    marker = default_cluster_file(home)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(name + "\n")
+    return marker
+
+
+def open_cluster(name: str, home: Path | None = None) -> tuple[ClusterPaths, ClusterRecord]:
+    """The paths and record of a deployed cluster; ClusterStateError when there is none."""
+    record = load_record(ClusterPaths(name, home))
+    return ClusterPaths.for_record(record, home), record
 
 
 def load_record(paths: ClusterPaths) -> ClusterRecord:

@@ -1,0 +1,213 @@
+"""``mongo-admin cluster``: validate a spec, deploy it, and run the cluster's lifecycle."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from mongo_admin.cli.app import Application, pass_app
+
+if TYPE_CHECKING:
+    from mongo_admin.ops.cluster.deploy import StepEvent
+
+cluster_option = click.option("--cluster", "cluster_name", metavar="NAME", envvar="MONGO_ADMIN_CLUSTER",
+                              help="Which cluster (default: the one set with 'cluster use', or the only one).")
+spec_option = click.option("-f", "--file", "spec_file", required=True, metavar="SPEC",
+                           type=click.Path(path_type=Path, dir_okay=False),
+                           help="The cluster spec (YAML); see docs/examples/cluster.yaml.")
+
+
+@click.group()
+def cluster() -> None:
+    """Deploy sharded clusters from a spec and run their lifecycle.
+
+    State lives in $MONGO_ADMIN_HOME/clusters/<name> (default ~/.local/share/mongo-admin): the spec, the record
+    of every deploy, ports, pids, logs, and the secrets (0600).
+    """
+
+
+@cluster.command()
+@spec_option
+@pass_app
+def validate(app: Application, spec_file: Path) -> None:
+    """Check a spec: every problem is reported at once, with its line."""
+    from mongo_admin.spec.load import load_spec
+
+    spec = load_spec(spec_file)
+    topology = spec.topology
+    members = sum(len(rs.members) for rs in (topology.config_servers, *topology.shards))
+    app.render({"message": f"{spec_file} is valid: cluster {spec.name}, {len(topology.shards)} shard(s), "
+                           f"{members} replica set members, {len(topology.routers)} router(s)",
+                "cluster": spec.name})
+
+
+class _LiveSteps:
+    """Deploy progress on stderr: one line per finished step with its time, a spinner on the running one."""
+
+    def __init__(self, app: Application, total: int) -> None:
+        from rich.console import Console
+
+        self.app = app
+        self.total = total
+        self.done = 0
+        self.console = Console(stderr=True, highlight=False)
+        self.status: Any = None
+
+    def __call__(self, event: StepEvent) -> None:
+        if self.app.quiet:
+            return
+        if event.status == "started":
+            label = f"[{self.done + 1}/{self.total}] {event.step}: {event.message}"
+            if self.console.is_terminal:
+                self.status = self.console.status(label)
+                self.status.start()
+            else:
+                self.console.print(label)
+            return
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+        self.done += 1
+        mark = {"done": "[green]✓[/]", "unchanged": "[dim]=[/]", "failed": "[red]✗[/]"}[event.status]
+        self.console.print(f"{mark} [{self.done}/{self.total}] {event.step} ({event.elapsed_s:.1f} s): "
+                           f"{event.message}", markup=True)
+
+
+@cluster.command()
+@spec_option
+@click.option("--dry-run", is_flag=True, help="Print the plan (steps and processes) and change nothing.")
+@click.option("--keep-on-failure", is_flag=True, help="On failure, keep the files this run created.")
+@click.option("--binary-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Directory holding mongod and mongos (overrides the spec's binaries.directory).")
+@pass_app
+def deploy(app: Application, spec_file: Path, dry_run: bool, keep_on_failure: bool, binary_dir: Path | None) -> None:
+    """Deploy (or converge) the cluster a spec describes.
+
+    Config servers, then shards, then routers, then addShard, each step verified; a healthy cluster deployed
+    again is left as it is. On failure, what this run started is stopped and the error names the step, the
+    cause and the deploy log.
+    """
+    from mongo_admin.ops.cluster.deploy import STEPS, DeployOptions, plan_deploy
+    from mongo_admin.ops.cluster.deploy import deploy as run_deploy
+    from mongo_admin.spec.load import load_spec
+
+    spec = load_spec(spec_file)
+    options = DeployOptions(binary_dir=binary_dir, keep_on_failure=keep_on_failure, home=app.home)
+    if dry_run:
+        app.render(plan_deploy(spec, options))
+        return
+    app.render(run_deploy(spec, spec_file.read_text(), options, _LiveSteps(app, len(STEPS))))
+
+
+@cluster.command("list")
+@pass_app
+def list_(app: Application) -> None:
+    """Every cluster deployed from this machine, with how many of its processes run."""
+    from mongo_admin.ops.cluster.status import list_clusters
+
+    app.render(list_clusters(app.home))
+
+
+@cluster.command()
+@click.argument("name")
+@pass_app
+def use(app: Application, name: str) -> None:
+    """Make NAME the cluster later commands act on when --cluster is not given."""
+    from mongo_admin.ops.cluster.state import use_cluster
+
+    use_cluster(name, app.home)
+    app.render({"message": f"cluster {name} is now the default", "cluster": name})
+
+
+def _selected(app: Application, name: str | None) -> str:
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    return select_cluster(name, app.home)
+
+
+@cluster.command()
+@cluster_option
+@pass_app
+def status(app: Application, cluster_name: str | None) -> None:
+    """Shards, members (state, health, lag, uptime), config servers, routers and balancer."""
+    from mongo_admin.ops.cluster.status import cluster_status
+
+    app.render(cluster_status(_selected(app, cluster_name), app.home))
+
+
+@cluster.command()
+@cluster_option
+@pass_app
+def stop(app: Application, cluster_name: str | None) -> None:
+    """Stop routers, then shards, then config servers (secondaries before primaries). Data is kept."""
+    from mongo_admin.ops.cluster.lifecycle import stop_cluster
+
+    app.render(stop_cluster(_selected(app, cluster_name), app.home, app.progress))
+
+
+@cluster.command()
+@cluster_option
+@pass_app
+def start(app: Application, cluster_name: str | None) -> None:
+    """Start config servers, then shards, then routers, each replica set with a primary before the next."""
+    from mongo_admin.ops.cluster.lifecycle import start_cluster
+
+    app.render(start_cluster(_selected(app, cluster_name), app.home, app.progress))
+
+
+@cluster.command()
+@cluster_option
+@pass_app
+def restart(app: Application, cluster_name: str | None) -> None:
+    """Rolling restart: per replica set the secondaries one by one, then the stepped-down primary; routers last."""
+    from mongo_admin.ops.cluster.lifecycle import restart_cluster
+
+    app.render(restart_cluster(_selected(app, cluster_name), app.home, app.progress))
+
+
+@cluster.command()
+@cluster_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def destroy(app: Application, cluster_name: str | None, yes: bool) -> None:
+    """Stop every process and delete the cluster's data, logs, secrets and record."""
+    from mongo_admin.ops.cluster.lifecycle import destroy_cluster
+
+    name = _selected(app, cluster_name)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"destroying cluster {name} deletes its data; confirm with --yes")
+        click.confirm(f"Destroy cluster {name} and delete all its data?", abort=True, err=True)
+    app.render(destroy_cluster(name, app.home, app.progress))
+
+
+@cluster.command()
+@cluster_option
+@click.option("--print-only", is_flag=True, help="Print the connection string even when mongosh is installed.")
+@pass_app
+def connect(app: Application, cluster_name: str | None, print_only: bool) -> None:
+    """Print the cluster's connection string; open mongosh on it when mongosh is installed.
+
+    The password is never printed: mongosh asks for it (it is in the cluster's secrets/admin.json).
+    """
+    from mongo_admin.ops.cluster.state import open_cluster
+
+    name = _selected(app, cluster_name)
+    paths, record = open_cluster(name, app.home)
+    hosts = ",".join(node.address for node in record.layout.routers)
+    user = f"{record.admin_user}@" if record.auth and record.admin_user else ""
+    options = ["authSource=admin"] if user else []
+    if record.tls:
+        options += ["tls=true", f"tlsCAFile={paths.ca_file}"]
+    uri = f"mongodb://{user}{hosts}/" + (f"?{'&'.join(options)}" if options else "")
+    shell = shutil.which("mongosh")
+    if shell is None or print_only or not sys.stdout.isatty():
+        app.render({"message": uri, "uri": uri, "credentials_file": str(paths.admin_credentials) if user else None})
+        return
+    app.progress(f"opening mongosh on {uri}")
+    os.execv(shell, [shell, uri])
