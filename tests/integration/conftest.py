@@ -34,3 +34,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
                 assert pid is not None
                 os.kill(pid, signal.SIGKILL)
     assert all(each.pids == [] for each in list_sandboxes(home).sandboxes)
+    # Clusters: every node's pid file sits in its node directory, next to a log path its command line names.
+    for pidfile in sorted((home / "clusters").glob("*/nodes/*/*.pid")):
+        pid = local.read_pid_file(pidfile)
+        if local.is_running(pid, str(pidfile.with_suffix(".log"))):
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)

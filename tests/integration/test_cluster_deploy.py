@@ -1,0 +1,170 @@
+"""``mongo-admin cluster``: deploy a sharded cluster from a spec, use it, run its lifecycle, destroy it — through
+the CLI, against real simulator processes, as an operator would."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pymongo
+from click.testing import CliRunner, Result
+
+from mongo_admin.cli.main import cli
+from mongo_admin.providers import local
+
+SMALL = """\
+name: {name}
+topology:
+  config_servers: {{members: 1}}
+  shards: [{{members: 1}}, {{members: 1}}]
+  routers: 1
+ports: {{base: {base}}}
+security: {{auth: false, keyfile: false}}
+"""
+
+
+def run(*args: str) -> Result:
+    return CliRunner(catch_exceptions=False).invoke(cli, list(args), prog_name="mongo-admin")
+
+
+def run_json(*args: str) -> Any:
+    result = run("--output", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def write_spec(tmp_path: Path, name: str, text: str | None = None) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text if text is not None else SMALL.format(name=name, base=local.free_port()))
+    return path
+
+
+def router(status: dict[str, Any]) -> pymongo.MongoClient[dict[str, Any]]:
+    address = status["routers"][0]["address"]
+    return pymongo.MongoClient(f"mongodb://{address}/", serverSelectionTimeoutMS=10_000)
+
+
+def node_pids(home: Path, cluster: str) -> list[int]:
+    pids = []
+    for pidfile in (home / "clusters" / cluster / "nodes").glob("*/*.pid"):
+        pid = local.read_pid_file(pidfile)
+        if local.is_running(pid, str(pidfile.with_suffix(".log"))):
+            assert pid is not None
+            pids.append(pid)
+    return pids
+
+
+def test_deploy_use_stop_start_restart_destroy(home: Path, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, "life")
+    deployed = run_json("cluster", "deploy", "-f", str(spec))
+    assert deployed["changed"] is True
+    assert [step["step"] for step in deployed["steps"]][:2] == ["preflight", "prepare"]
+    assert {step["status"] for step in deployed["steps"]} <= {"done", "unchanged"}
+    assert Path(deployed["deploy_log"]).is_file()
+
+    status = run_json("cluster", "status")
+    assert status["health"] == "healthy"
+    assert [rs["name"] for rs in status["replica_sets"]] == ["cfg", "shard0", "shard1"]
+    assert all(m["state"] == "PRIMARY" for m in status["members"])
+
+    with router(status) as client:
+        assert {s["_id"] for s in client.admin.command("listShards")["shards"]} == {"shard0", "shard1"}
+        client.admin.command("enableSharding", "app")
+        client.admin.command("shardCollection", "app.items", key={"k": "hashed"})
+        client.app.items.insert_many([{"k": i} for i in range(200)])
+
+    again = run_json("cluster", "deploy", "-f", str(spec))
+    assert again["changed"] is False
+    assert {step["status"] for step in again["steps"]} == {"unchanged"}
+    assert "nothing changed" in again["message"]
+
+    stopped = run_json("cluster", "stop")
+    assert [n["node"] for n in stopped["nodes"]] == ["router-0", "shard0-0", "shard1-0", "cfg-0"]
+    assert node_pids(home, "life") == []
+    assert run_json("cluster", "list")[0]["running"] == 0
+
+    started = run_json("cluster", "start")
+    assert [n["node"] for n in started["nodes"]] == ["cfg-0", "shard0-0", "shard1-0", "router-0"]
+    status = run_json("cluster", "status")
+    assert status["health"] == "healthy"
+    with router(status) as client:
+        assert client.app.items.count_documents({}) == 200
+
+    restarted = run_json("cluster", "restart")
+    assert len(restarted["nodes"]) == 4
+    with router(run_json("cluster", "status")) as client:
+        assert client.app.items.count_documents({}) == 200
+
+    refused = run("cluster", "destroy")
+    assert refused.exit_code == 2 and "--yes" in refused.output
+    destroyed = run_json("cluster", "destroy", "--yes")
+    assert destroyed["cluster"] == "life"
+    assert node_pids(home, "life") == []
+    assert not (home / "clusters" / "life").exists()
+    assert run_json("cluster", "list") == []
+
+
+def test_a_taken_port_fails_preflight_naming_the_holder_and_nothing_starts(home: Path, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        spec = write_spec(tmp_path, "busy", SMALL.format(name="busy", base=local.free_port()).replace(
+            "routers: 1", f"routers: [{{port: {port}}}]"))
+        result = run("cluster", "deploy", "-f", str(spec))
+    assert result.exit_code == 1
+    assert "deploy failed at step 'preflight'" in result.stderr
+    assert f"router-0 port {port} is held by pid {os.getpid()}" in result.stderr
+    assert "nothing is running" in result.stderr
+    assert not (home / "clusters" / "busy" / "cluster.json").exists()
+
+
+def test_a_member_that_cannot_start_rolls_back_what_the_run_started(home: Path, tmp_path: Path) -> None:
+    """The shard members get an option the server refuses: the config server this run started is stopped, the
+    files it created are removed, and the error names the step, the member and its log."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    real = run_json("binaries", "which")
+    for name, target in (("mongod", real["mongod"]), ("mongos", real["mongos"])):
+        wrapper = bin_dir / name
+        # A shard member is given an option mongod does not have; everything else runs the real binary.
+        wrapper.write_text(f'#!/bin/sh\ncase "$*" in *--shardsvr*) exec "{target}" --no-such-option "$@";; esac\n'
+                           f'exec "{target}" "$@"\n')
+        wrapper.chmod(0o755)
+    spec = write_spec(tmp_path, "broken")
+    result = run("cluster", "deploy", "-f", str(spec), "--binary-dir", str(bin_dir))
+    assert result.exit_code == 1
+    assert "deploy failed at step 'shard members'" in result.stderr
+    assert "shard0-0.log" in result.stderr or "shard1-0.log" in result.stderr
+    assert "stopped what this run started (cfg-0)" in result.stderr
+    assert node_pids(home, "broken") == []
+    logs = list((home / "clusters" / "broken" / "logs").glob("deploy-*.log"))
+    assert len(logs) == 1 and "[rollback] stopped cfg-0" in logs[0].read_text()
+    assert sorted(p.name for p in (home / "clusters" / "broken").iterdir()) == ["logs"]
+
+
+def test_invalid_spec_reports_every_problem_with_its_line(home: Path, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, "bad", "name: bad\ntopology:\n  shards: [{name: cfg}]\n  routers: 0\n")
+    result = run("cluster", "validate", "-f", str(spec))
+    assert result.exit_code == 1
+    assert f"{spec}:4: topology.routers: a sharded cluster needs at least 1 router" in result.stderr
+    assert run("cluster", "deploy", "-f", str(spec)).exit_code == 1
+    assert not (home / "clusters" / "bad").exists()
+
+
+def test_dry_run_shows_the_plan_and_changes_nothing(home: Path, tmp_path: Path) -> None:
+    plan = run_json("cluster", "deploy", "-f", str(write_spec(tmp_path, "plan")), "--dry-run")
+    assert [n["node"] for n in plan["nodes"]] == ["cfg-0", "shard0-0", "shard1-0", "router-0"]
+    assert plan["steps"][-1]["step"] == "verify"
+    assert not (home / "clusters" / "plan").exists()
+
+
+def test_commands_without_a_cluster_say_how_to_get_one(home: Path) -> None:
+    result = run("cluster", "status")
+    assert result.exit_code == 1
+    assert "no cluster is deployed on this machine" in result.stderr
+    assert "mongo-admin cluster deploy -f spec.yaml" in result.stderr
