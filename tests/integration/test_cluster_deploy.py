@@ -144,7 +144,11 @@ def test_a_member_that_cannot_start_rolls_back_what_the_run_started(home: Path, 
     assert node_pids(home, "broken") == []
     logs = list((home / "clusters" / "broken" / "logs").glob("deploy-*.log"))
     assert len(logs) == 1 and "[rollback] stopped cfg-0" in logs[0].read_text()
-    assert sorted(p.name for p in (home / "clusters" / "broken").iterdir()) == ["logs"]
+    # Only logs remain: the deploy log and the server logs the error points at.
+    left = sorted(str(p.relative_to(home / "clusters" / "broken")) for p in (home / "clusters" / "broken").rglob("*")
+                  if p.is_file())
+    assert left[0].startswith("logs/deploy-") and all(p.endswith(".log") for p in left)
+    assert "nodes/cfg-0/cfg-0.log" in left
 
 
 def test_invalid_spec_reports_every_problem_with_its_line(home: Path, tmp_path: Path) -> None:
@@ -168,3 +172,54 @@ def test_commands_without_a_cluster_say_how_to_get_one(home: Path) -> None:
     assert result.exit_code == 1
     assert "no cluster is deployed on this machine" in result.stderr
     assert "mongo-admin cluster deploy -f spec.yaml" in result.stderr
+
+
+def test_health_check_ok_then_warning_on_lag_then_critical_without_a_primary(home: Path, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    spec = write_spec(tmp_path, "health", SMALL.format(name="health", base=local.free_port()).replace(
+        "shards: [{members: 1}, {members: 1}]", "shards: [{members: 3}, {members: 1}]"))
+    run_json("cluster", "deploy", "-f", str(spec))
+
+    healthy = run("--output", "json", "health-check")
+    assert healthy.exit_code == 0, healthy.output
+    report = json.loads(healthy.stdout)
+    assert report["level"] == "OK"
+    assert {c["check"] for c in report["checks"]} >= {"processes", "primary", "replication lag", "balancer",
+                                                       "disk space", "connections", "oplog window"}
+
+    # A secondary that stops applying falls behind while the primary takes writes.
+    status = run_json("cluster", "status")
+    lagging = next(m for m in status["members"] if m["replica_set"] == "shard0" and m["state"] == "SECONDARY")
+    os.kill(lagging["pid"], signal.SIGSTOP)
+    try:
+        with router(status) as client:
+            client.admin.command("enableSharding", "app", primaryShard="shard0")
+            deadline = time.monotonic() + 60
+            warned = None
+            while time.monotonic() < deadline:
+                client.app.ticks.insert_one({"at": time.time()})
+                result = run("--output", "json", "health-check", "--lag-warning", "1", "--lag-critical", "3600")
+                checks = json.loads(result.stdout)["checks"]
+                lag = [c for c in checks if c["check"] == "replication lag" and c["target"] == lagging["node"]]
+                if result.exit_code == 1 and lag and lag[0]["level"] == "WARNING":
+                    warned = lag[0]
+                    break
+                time.sleep(0.5)
+            assert warned is not None, "the stopped secondary never showed as lagging"
+            assert "behind the primary of shard0" in warned["detail"]
+    finally:
+        os.kill(lagging["pid"], signal.SIGCONT)
+
+    # shard1 has one member: stopping it leaves the shard without a primary.
+    shard1 = next(m for m in status["members"] if m["node"] == "shard1-0")
+    os.kill(shard1["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while local.is_running(shard1["pid"], "shard1-0.log") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    critical = run("--output", "json", "health-check")
+    assert critical.exit_code == 2
+    checks = json.loads(critical.stdout)["checks"]
+    assert {"check": "primary", "target": "shard1", "level": "CRITICAL",
+            "detail": "no primary: writes to this replica set fail until one is elected"} in checks

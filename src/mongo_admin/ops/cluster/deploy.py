@@ -522,13 +522,16 @@ class _Deployment:
             self.log.write("rollback", f"stopped {node_id}")
         removed = 0
         if not self.options.keep_on_failure:
+            # The deploy log and the server logs stay: the error points at them.
+            keep = {self.log.path, *(self.paths.logpath(n) for n in self.record.layout.nodes)} if self.record \
+                else {self.log.path}
             for path in reversed(self.created):
-                removed += _remove_keeping(path, self.log.path)
+                removed += _remove_keeping(path, keep)
         parts = []
         if stopped:
             parts.append("stopped what this run started (" + ", ".join(stopped) + ")")
         if removed:
-            parts.append(f"removed the {removed} files and directories it created (the deploy log is kept)")
+            parts.append(f"removed the {removed} files and directories it created (logs are kept)")
         elif self.created and self.options.keep_on_failure:
             parts.append("kept the files it created (--keep-on-failure)")
         running = [n.id for n in (self.record.layout.nodes if self.record else []) if running_pid(self.paths, n)]
@@ -536,14 +539,13 @@ class _Deployment:
         return "; ".join(parts)
 
 
-def _remove_keeping(path: Path, keep: Path) -> int:
-    """Remove ``path`` (file or tree) except ``keep`` and the directories leading to it; how many were removed."""
-    if not path.exists() and not path.is_symlink():
-        return 0
-    if path == keep:
+def _remove_keeping(path: Path, keep: set[Path]) -> int:
+    """Remove ``path`` (file or tree) except the files in ``keep`` and the directories leading to them; how many
+    files and directories were removed."""
+    if path in keep or (not path.exists() and not path.is_symlink()):
         return 0
     if path.is_dir() and not path.is_symlink():
-        if path in keep.parents:
+        if any(path in kept.parents for kept in keep):
             return sum(_remove_keeping(child, keep) for child in list(path.iterdir()))
         shutil.rmtree(path)
     else:

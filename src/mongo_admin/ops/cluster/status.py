@@ -67,7 +67,7 @@ class ClusterStatus:
     routers: list[RouterStatus]
 
 
-def _replica_set(access: ClusterAccess, set_name: str) -> tuple[ReplicaSetStatus, list[MemberStatus]]:
+def replica_set_status(access: ClusterAccess, set_name: str) -> tuple[ReplicaSetStatus, list[MemberStatus]]:
     from mongo_admin.mongo import replset
 
     layout = access.record.layout
@@ -156,7 +156,7 @@ def cluster_status(name: str, home: Path | None = None) -> ClusterStatus:
     access = ClusterAccess(paths, record)
     layout = record.layout
     with ThreadPoolExecutor(max_workers=8) as pool:
-        sets = {set_name: pool.submit(_replica_set, access, set_name)
+        sets = {set_name: pool.submit(replica_set_status, access, set_name)
                 for set_name in [layout.config_set, *layout.shard_sets]}
         routers = [pool.submit(_router, access, node) for node in layout.routers]
         balancer = pool.submit(_balancer, access)
