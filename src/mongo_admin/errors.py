@@ -26,6 +26,12 @@ class BinaryNotFoundError(MongoAdminError):
     """No usable mongod/mongos executable where we were told (or allowed) to look."""
 
 
+class BinaryInstallError(MongoAdminError):
+    """MongoDB binaries could not be installed: unknown version, no build for this platform, a download that
+    failed or does not match its checksum, an unsafe archive, or binaries that do not report the version.
+    Nothing is left installed when it is raised."""
+
+
 class ProcessStartError(MongoAdminError):
     """A server process was launched but did not come up."""
 

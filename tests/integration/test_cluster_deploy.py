@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from mongo_admin.cli.main import cli
 from mongo_admin.providers import local
+from tests.support.simproc import free_port_block
 
 SMALL = """\
 name: {name}
@@ -37,7 +38,7 @@ def run_json(*args: str) -> Any:
 
 def write_spec(tmp_path: Path, name: str, text: str | None = None) -> Path:
     path = tmp_path / f"{name}.yaml"
-    path.write_text(text if text is not None else SMALL.format(name=name, base=local.free_port()))
+    path.write_text(text if text is not None else SMALL.format(name=name, base=free_port_block(10)))
     return path
 
 
@@ -113,7 +114,7 @@ def test_a_taken_port_fails_preflight_naming_the_holder_and_nothing_starts(home:
         holder.bind(("127.0.0.1", 0))
         holder.listen(1)
         port = holder.getsockname()[1]
-        spec = write_spec(tmp_path, "busy", SMALL.format(name="busy", base=local.free_port()).replace(
+        spec = write_spec(tmp_path, "busy", SMALL.format(name="busy", base=free_port_block(10)).replace(
             "routers: 1", f"routers: [{{port: {port}}}]"))
         result = run("cluster", "deploy", "-f", str(spec))
     assert result.exit_code == 1
@@ -178,7 +179,7 @@ def test_health_check_ok_then_warning_on_lag_then_critical_without_a_primary(hom
     import signal
     import time
 
-    spec = write_spec(tmp_path, "health", SMALL.format(name="health", base=local.free_port()).replace(
+    spec = write_spec(tmp_path, "health", SMALL.format(name="health", base=free_port_block(10)).replace(
         "shards: [{members: 1}, {members: 1}]", "shards: [{members: 3}, {members: 1}]"))
     run_json("cluster", "deploy", "-f", str(spec))
 

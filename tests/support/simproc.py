@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,6 +21,27 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_port_block(count: int, low: int = 20000, high: int = 32000) -> int:
+    """The first of ``count`` consecutive free ports, below the kernel's ephemeral range (32768 and up), so an
+    outgoing connection can never take one of them between this check and the server binding it."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(low, high - count)
+        if all(_port_free(port) for port in range(base, base + count)):
+            return base
+    raise RuntimeError(f"no block of {count} free ports between {low} and {high}")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def wait_until(predicate: Callable[[], Any], what: str, timeout: float = 30.0, interval: float = 0.05) -> Any:
@@ -64,6 +86,8 @@ class SimProcess:
         self.extra_args = list(args or [])
         self.proc: subprocess.Popen[bytes] | None = None
         self._clients: list[pymongo.MongoClient[dict[str, Any]]] = []
+        # Defaults for client(): what every client of this process needs (TLS options, say).
+        self.client_options: dict[str, Any] = {}
 
     @property
     def address(self) -> str:
@@ -105,7 +129,8 @@ class SimProcess:
         wait_until(ready_or_raise, f"accept connections on port {self.port}", timeout)
 
     def client(self, **kwargs: Any) -> pymongo.MongoClient[dict[str, Any]]:
-        options: dict[str, Any] = {"serverSelectionTimeoutMS": 10000, "directConnection": True}
+        options: dict[str, Any] = {"serverSelectionTimeoutMS": 10000, "directConnection": True,
+                                   **self.client_options}
         options.update(kwargs)
         client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(self.address, **options)
         self._clients.append(client)

@@ -84,8 +84,12 @@ class _LiveSteps:
 @click.option("--keep-on-failure", is_flag=True, help="On failure, keep the files this run created.")
 @click.option("--binary-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Directory holding mongod and mongos (overrides the spec's binaries.directory).")
+@click.option("--mongodb-version", metavar="VERSION",
+              help="MongoDB version to run, 8.0 or 8.0.4 (overrides the spec's binaries.version; an installed "
+                   "matching version is preferred, see 'binaries list').")
 @pass_app
-def deploy(app: Application, spec_file: Path, dry_run: bool, keep_on_failure: bool, binary_dir: Path | None) -> None:
+def deploy(app: Application, spec_file: Path, dry_run: bool, keep_on_failure: bool, binary_dir: Path | None,
+           mongodb_version: str | None) -> None:
     """Deploy (or converge) the cluster a spec describes.
 
     Config servers, then shards, then routers, then addShard, each step verified; a healthy cluster deployed
@@ -97,7 +101,8 @@ def deploy(app: Application, spec_file: Path, dry_run: bool, keep_on_failure: bo
     from mongo_admin.spec.load import load_spec
 
     spec = load_spec(spec_file)
-    options = DeployOptions(binary_dir=binary_dir, keep_on_failure=keep_on_failure, home=app.home)
+    options = DeployOptions(binary_dir=binary_dir, version=mongodb_version, keep_on_failure=keep_on_failure,
+                            home=app.home)
     if dry_run:
         app.render(plan_deploy(spec, options))
         return

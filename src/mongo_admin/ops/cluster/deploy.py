@@ -21,12 +21,14 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
 from mongo_admin.errors import DeployError, MongoAdminError, PortInUseError
+from mongo_admin.home import platform_home
 from mongo_admin.ops import pki
 from mongo_admin.ops.cluster import admin_user, replsets
 from mongo_admin.ops.cluster.access import ClusterAccess
@@ -44,7 +46,7 @@ from mongo_admin.ops.cluster.state import (
 )
 from mongo_admin.ops.records import exclusive_lock, write_atomic
 from mongo_admin.providers import local
-from mongo_admin.providers.binaries import resolve_binaries
+from mongo_admin.providers.binaries import resolve_binaries, version_matches
 from mongo_admin.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
@@ -90,6 +92,7 @@ def _silent(_: StepEvent) -> None:
 @dataclass(frozen=True)
 class DeployOptions:
     binary_dir: Path | None = None
+    version: str | None = None  # overrides the spec's binaries.version (``8.0`` or ``8.0.4``)
     keep_on_failure: bool = False
     home: Path | None = None
     ready_timeout_s: float = 120.0
@@ -143,14 +146,16 @@ def _now() -> dt.datetime:
 
 
 def _binaries(spec: ClusterSpec, options: DeployOptions) -> BinariesRecord:
-    found = resolve_binaries(options.binary_dir or spec.binaries.directory)
+    wanted = options.version or spec.binaries.version
+    found = resolve_binaries(options.binary_dir or spec.binaries.directory, version=wanted,
+                             home=options.home or platform_home())
     if found.mongos is None:
         raise DeployError("preflight", f"no mongos next to {found.mongod}",
                           "install MongoDB's mongos in the same directory as mongod")
-    wanted = spec.binaries.version
-    if wanted is not None and found.version != wanted and not found.version.startswith(wanted + "."):
+    if wanted is not None and not version_matches(found.version, wanted):
         raise DeployError("preflight", f"the spec asks for MongoDB {wanted} but {found.mongod} is {found.version}",
-                          "point binaries.directory at MongoDB " + wanted + ", or change binaries.version")
+                          f"install it with 'mongo-admin binaries install {wanted}', point binaries.directory at "
+                          f"MongoDB {wanted}, or change binaries.version")
     return BinariesRecord(source=found.source.value, mongod=str(found.mongod),
                           mongos=str(found.mongos), version=found.version, simulator=found.simulator)
 
@@ -351,13 +356,13 @@ class _Deployment:
         return self._start(self.layout.config_nodes)
 
     def _replica_sets(self, names: list[str]) -> tuple[bool, str]:
-        initiated = []
-        said = []
-        for name in names:
-            if replsets.initiate(self.access, name):
-                initiated.append(name)
-            primary = replsets.wait_ready(self.access, name, self.options.ready_timeout_s)
-            said.append(f"{name} primary {primary.address}")
+        """Initiate every set that has no config yet, then wait for all of them at once (each election takes
+        its own time; waiting one after the other would add them up)."""
+        initiated = [name for name in names if replsets.initiate(self.access, name)]
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            waits = {name: pool.submit(replsets.wait_ready, self.access, name, self.options.ready_timeout_s,
+                                       nudge=name in initiated) for name in names}
+            said = [f"{name} primary {future.result().address}" for name, future in waits.items()]
         prefix = f"initiated {', '.join(initiated)}; " if initiated else ""
         return bool(initiated), prefix + "; ".join(said)
 

@@ -9,7 +9,6 @@ createUser, nothing else).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from mongo_admin.errors import CommandFailedError, MongoAdminError, ProcessStartError, ReplicaSetError
@@ -19,6 +18,8 @@ from mongo_admin.ops.cluster.processes import running_pid
 from mongo_admin.providers import local
 
 POLL_INTERVAL_S = 0.1
+NUDGE_AFTER_S = 1.0
+UNAUTHORIZED = 13
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,32 @@ def _check_alive(access: ClusterAccess, nodes: list[Node]) -> None:
                                     (f"; last log lines: {tail}" if tail else ""), f"see {logpath}")
 
 
-def wait_ready(access: ClusterAccess, set_name: str, timeout_s: float,
-               still_waiting: Callable[[str], None] | None = None) -> Node:
-    """The primary, once every member of ``set_name`` is PRIMARY, SECONDARY or ARBITER."""
+def _step_up(access: ClusterAccess, views: list[MemberView]) -> bool:
+    """Ask the highest-priority secondary to run for election now (replSetStepUp), instead of waiting out the
+    election timeout (10 s by default) of a freshly initiated set; False when the server refuses (with access
+    control on and no user yet, the localhost exception does not allow it)."""
+    from mongo_admin.mongo import client as mongo
+
+    candidates = sorted((v.node for v in views if v.state == "SECONDARY" and v.node.priority > 0),
+                        key=lambda node: -node.priority)
+    if not candidates:
+        return True
+    try:
+        with access.node(candidates[0], as_admin=False, timeout_s=5.0) as client:
+            mongo.run_admin(client, {"replSetStepUp": 1})
+    except CommandFailedError as exc:
+        return exc.code != UNAUTHORIZED
+    except MongoAdminError:
+        return True
+    return True
+
+
+def wait_ready(access: ClusterAccess, set_name: str, timeout_s: float, *, nudge: bool = False) -> Node:
+    """The primary, once every member of ``set_name`` is PRIMARY, SECONDARY or ARBITER. ``nudge``: a set that
+    has every member up but no primary after ``NUDGE_AFTER_S`` is asked to elect one now."""
     members = access.record.layout.members(set_name)
-    deadline = time.monotonic() + timeout_s
+    began = time.monotonic()
+    deadline = began + timeout_s
     views: list[MemberView] = []
     while True:
         _check_alive(access, members)
@@ -90,6 +112,9 @@ def wait_ready(access: ClusterAccess, set_name: str, timeout_s: float,
         primaries = [view.node for view in views if view.state == "PRIMARY"]
         if len(primaries) == 1 and all(view.state in ("PRIMARY", "SECONDARY", "ARBITER") for view in views):
             return primaries[0]
+        if nudge and not primaries and time.monotonic() - began >= NUDGE_AFTER_S and \
+                all(view.state in ("SECONDARY", "ARBITER") for view in views):
+            nudge = _step_up(access, views)
         if time.monotonic() >= deadline:
             break
         time.sleep(POLL_INTERVAL_S)
