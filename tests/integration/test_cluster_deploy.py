@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pymongo
+import pytest
 from click.testing import CliRunner, Result
 
 from mongo_admin.cli.main import cli
@@ -224,3 +225,110 @@ def test_health_check_ok_then_warning_on_lag_then_critical_without_a_primary(hom
     checks = json.loads(critical.stdout)["checks"]
     assert {"check": "primary", "target": "shard1", "level": "CRITICAL",
             "detail": "no primary: writes to this replica set fail until one is elected"} in checks
+
+
+SECURE = """\
+name: {name}
+topology:
+  config_servers: {{members: 3}}
+  shards: [{{members: 3}}, {{members: 1}}]
+  routers: 2
+ports: {{base: {base}}}
+{extra}"""
+
+
+def admin_client(home: Path, cluster: str, status: dict[str, Any], **tls: str) -> pymongo.MongoClient[dict[str, Any]]:
+    secrets = json.loads((home / "clusters" / cluster / "secrets" / "admin.json").read_text())
+    hosts = ",".join(r["address"] for r in status["routers"])
+    return pymongo.MongoClient(f"mongodb://{hosts}/", username=secrets["user"], password=secrets["password"],
+                               authSource="admin", serverSelectionTimeoutMS=10_000, **tls)
+
+
+def test_secure_by_default_deploy_with_keyfile_and_administrator(home: Path, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, "secure", SECURE.format(name="secure", base=free_port_block(12), extra=""))
+    deployed = run_json("cluster", "deploy", "-f", str(spec))
+    assert {s["step"]: s["status"] for s in deployed["steps"]} | {} == {
+        "preflight": "unchanged", "prepare": "done", "config servers": "done", "config replica set": "done",
+        "shard members": "done", "shard replica sets": "done", "shard administrators": "done",
+        "routers": "done", "cluster administrator": "done", "add shards": "done", "verify": "unchanged"}
+    secrets = home / "clusters" / "secure" / "secrets"
+    assert {p.name: p.stat().st_mode & 0o777 for p in secrets.iterdir()} == {"keyfile": 0o600, "admin.json": 0o600}
+    password = json.loads((secrets / "admin.json").read_text())["password"]
+    key = (secrets / "keyfile").read_text().strip()
+
+    status = run_json("cluster", "status")
+    assert status["health"] == "healthy"
+    assert len(status["members"]) == 7 and len(status["routers"]) == 2
+    with admin_client(home, "secure", status) as client:
+        client.admin.command("enableSharding", "app")
+        client.admin.command("shardCollection", "app.items", key={"_id": "hashed"})
+        client.app.items.insert_many([{"_id": i} for i in range(100)])
+        assert client.app.items.count_documents({}) == 100
+    with router(status) as anonymous, pytest.raises(pymongo.errors.OperationFailure) as refused:
+        anonymous.app.items.insert_one({"_id": "nope"})
+    assert refused.value.code == 13
+    # The shard administrator works on shard members directly (what backups and repairs need).
+    shard1 = next(m for m in status["members"] if m["node"] == "shard1-0")
+    with pymongo.MongoClient(f"mongodb://{shard1['address']}/?directConnection=true", username="admin",
+                             password=password, serverSelectionTimeoutMS=10_000) as direct:
+        assert direct.admin.command("connectionStatus")["authInfo"]["authenticatedUsers"] == [
+            {"user": "admin", "db": "admin"}]
+
+    again = run_json("cluster", "deploy", "-f", str(spec))
+    assert again["changed"] is False
+    # Secrets never reach outputs or logs.
+    everything = json.dumps(deployed) + json.dumps(status) + json.dumps(again)
+    for log in (home / "clusters" / "secure").rglob("*.log"):
+        everything += log.read_text(errors="replace")
+    assert password not in everything and key not in everything
+    run_json("cluster", "destroy", "--yes")
+
+
+def test_tls_deploy_serves_only_tls_clients(home: Path, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, "tls", SMALL.format(name="tls", base=free_port_block(10)).replace(
+        "security: {auth: false, keyfile: false}", "security: {tls: {enabled: true}}"))
+    run_json("cluster", "deploy", "-f", str(spec))
+    status = run_json("cluster", "status")
+    assert status["health"] == "healthy"
+    ca = str(home / "clusters" / "tls" / "tls" / "ca.pem")
+    with admin_client(home, "tls", status, tls="true", tlsCAFile=ca) as client:
+        client.app.items.insert_one({"x": 1})
+        assert client.app.items.count_documents({}) == 1
+    with pymongo.MongoClient(f"mongodb://{status['routers'][0]['address']}/", serverSelectionTimeoutMS=2000) as plain, \
+            pytest.raises(pymongo.errors.ServerSelectionTimeoutError):
+        plain.admin.command("ping")
+    connect = run_json("cluster", "connect", "--print-only")
+    assert connect["uri"].endswith(f"?authSource=admin&tls=true&tlsCAFile={ca}")
+    assert run("health-check").exit_code == 0
+
+
+def test_deploy_killed_midway_completes_when_run_again(home: Path, tmp_path: Path) -> None:
+    """kill -9 of the CLI while it starts the shards; the next deploy finds what runs and completes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    spec = write_spec(tmp_path, "killed", SECURE.format(name="killed", base=free_port_block(12), extra=""))
+    cli = str(Path(sys.executable).parent / "mongo-admin")
+    deploy = subprocess.Popen([cli, "cluster", "deploy", "-f", str(spec)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    logs = home / "clusters" / "killed" / "logs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        text = "".join(p.read_text() for p in logs.glob("deploy-*.log")) if logs.exists() else ""
+        if "[shard members] started" in text:
+            break
+        time.sleep(0.05)
+    else:
+        deploy.kill()
+        raise AssertionError("the deploy never reached the shard members step")
+    deploy.send_signal(signal.SIGKILL)
+    deploy.wait(30)
+    record = json.loads((home / "clusters" / "killed" / "cluster.json").read_text())
+    assert record["state"] == "deploying" and record["runs"][-1]["outcome"] == "running"
+
+    finished = run_json("cluster", "deploy", "-f", str(spec))
+    assert finished["steps"][2]["status"] == "unchanged"  # the config servers were already up
+    assert run_json("cluster", "status")["health"] == "healthy"
+    assert json.loads((home / "clusters" / "killed" / "cluster.json").read_text())["state"] == "running"

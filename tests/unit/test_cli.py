@@ -67,9 +67,11 @@ def test_no_command_shows_help_on_stderr_as_a_usage_error() -> None:
 
 
 def test_root_help_lists_the_command_groups() -> None:
-    lines = run("--help").stdout.splitlines()
-    assert "  binaries  Inspect the MongoDB executables the platform launches." in lines
-    assert "  sandbox   Run a throwaway replica set (or one mongod) on this machine." in lines
+    lines = [" ".join(line.split()) for line in run("--help").stdout.splitlines()]
+    assert "binaries Inspect and install the MongoDB executables the platform launches." in lines
+    assert "cluster Deploy sharded clusters from a spec and run their lifecycle." in lines
+    assert any(line.startswith("health-check Processes, primaries, replication lag") for line in lines)
+    assert "sandbox Run a throwaway replica set (or one mongod) on this machine." in lines
 
 
 @pytest.mark.parametrize(

@@ -153,7 +153,8 @@ def _binaries(spec: ClusterSpec, options: DeployOptions) -> BinariesRecord:
         raise DeployError("preflight", f"no mongos next to {found.mongod}",
                           "install MongoDB's mongos in the same directory as mongod")
     if wanted is not None and not version_matches(found.version, wanted):
-        raise DeployError("preflight", f"the spec asks for MongoDB {wanted} but {found.mongod} is {found.version}",
+        asker = "--mongodb-version" if options.version else "the spec"
+        raise DeployError("preflight", f"{asker} asks for MongoDB {wanted} but {found.mongod} is {found.version}",
                           f"install it with 'mongo-admin binaries install {wanted}', point binaries.directory at "
                           f"MongoDB {wanted}, or change binaries.version")
     return BinariesRecord(source=found.source.value, mongod=str(found.mongod),
@@ -359,12 +360,20 @@ class _Deployment:
         """Initiate every set that has no config yet, then wait for all of them at once (each election takes
         its own time; waiting one after the other would add them up)."""
         initiated = [name for name in names if replsets.initiate(self.access, name)]
+        timeout = self.options.ready_timeout_s
+
+        def bring_up(name: str) -> tuple[list[str], Node]:
+            added = replsets.add_members(self.access, name, timeout)
+            return added, replsets.wait_ready(self.access, name, timeout, nudge=name in initiated)
+
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
-            waits = {name: pool.submit(replsets.wait_ready, self.access, name, self.options.ready_timeout_s,
-                                       nudge=name in initiated) for name in names}
-            said = [f"{name} primary {future.result().address}" for name, future in waits.items()]
+            waits = {name: pool.submit(bring_up, name) for name in names}
+            results = {name: future.result() for name, future in waits.items()}
+        said = [f"{name} primary {primary.address}" for name, (_, primary) in results.items()]
+        added = [node for nodes, _ in results.values() for node in nodes]
         prefix = f"initiated {', '.join(initiated)}; " if initiated else ""
-        return bool(initiated), prefix + "; ".join(said)
+        prefix += f"added {', '.join(added)}; " if added else ""
+        return bool(initiated or added), prefix + "; ".join(said)
 
     def config_replica_set(self) -> tuple[bool, str]:
         return self._replica_sets([self.layout.config_set])

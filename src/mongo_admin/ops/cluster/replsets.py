@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from mongo_admin.errors import CommandFailedError, MongoAdminError, ProcessStartError, ReplicaSetError
 from mongo_admin.ops.cluster.access import ClusterAccess
@@ -20,6 +21,8 @@ from mongo_admin.providers import local
 POLL_INTERVAL_S = 0.1
 NUDGE_AFTER_S = 1.0
 UNAUTHORIZED = 13
+# ConfigurationInProgress, NewReplicaSetConfigurationIncompatible (stale version), CurrentConfigNotCommittedYet.
+RECONFIG_RETRY_CODES = frozenset({109, 103, 308})
 
 
 @dataclass(frozen=True)
@@ -51,23 +54,82 @@ def member_view(access: ClusterAccess, node: Node) -> MemberView:
     return MemberView(node, state, str(set_name) if set_name else None)
 
 
+def _first_member(members: list[Node]) -> Node:
+    """The member a set is initiated with: the electable one with the highest priority (it stays primary, so
+    adding the others causes no priority takeover)."""
+    electable = [node for node in members if node.priority > 0 and node.votes == 1 and not node.hidden
+                 and not node.arbiter]
+    return max(electable, key=lambda node: node.priority)
+
+
 def initiate(access: ClusterAccess, set_name: str) -> bool:
-    """replSetInitiate with the layout's config unless a member already has one; True when it initiated."""
+    """replSetInitiate with the first member alone unless a member already has a config; True when it
+    initiated. A one-voter set elects its member at once, where a full set would wait out the election timeout
+    (10 s by default) before its first election; ``add_members`` then brings in the others."""
     from mongo_admin.mongo import replset
 
     members = access.record.layout.members(set_name)
     if any(member_view(access, node).set_name for node in members):
         return False
-    first = next(node for node in members if not node.arbiter)
+    first = _first_member(members)
+    config = access.record.layout.replset_config(set_name)
+    config["members"] = [first.member_config()]
     try:
         with access.node(first, as_admin=False, timeout_s=30.0) as client:
-            replset.initiate(client, access.record.layout.replset_config(set_name))
+            replset.initiate(client, config)
     except CommandFailedError as exc:
         if exc.code == replset.ALREADY_INITIALIZED:
             return False
         raise ReplicaSetError(f"replSetInitiate of replica set {set_name} failed", f"{exc.why} (code {exc.code})",
                               f"see {access.paths.logpath(first)}") from exc
     return True
+
+
+def _run_on(access: ClusterAccess, node: Node, command: dict[str, Any]) -> dict[str, Any]:
+    """Run an admin command on ``node``: through the localhost exception while the set has no user yet, as the
+    administrator once it has one."""
+    from mongo_admin.mongo import client as mongo
+
+    try:
+        with access.node(node, as_admin=False, timeout_s=30.0) as client:
+            return mongo.run_admin(client, command)
+    except CommandFailedError as exc:
+        if exc.code != UNAUTHORIZED or not access.record.auth:
+            raise
+    with access.node(node, as_admin=True, timeout_s=30.0) as client:
+        return mongo.run_admin(client, command)
+
+
+def add_members(access: ClusterAccess, set_name: str, timeout_s: float) -> list[str]:
+    """Add every member of the layout the set's config lacks, one replSetReconfig each (MongoDB accepts one new
+    voting member per reconfig, and a reconfig only once the previous config is committed); the ids added."""
+    layout = access.record.layout
+    members = layout.members(set_name)
+    primary = wait_ready(access, set_name, timeout_s, only_configured=True)
+    added = []
+    deadline = time.monotonic() + timeout_s
+    for node in members:
+        while True:
+            status = _run_on(access, primary, {"replSetGetStatus": 1})
+            present = {str(m.get("name")) for m in status.get("members", [])}
+            if node.address in present:
+                break
+            version = next(int(m.get("configVersion", 1)) for m in status["members"] if m.get("self"))
+            config = layout.replset_config(set_name)
+            config["version"] = version + 1
+            config["members"] = [n.member_config() for n in members if n.address in present or n is node]
+            try:
+                _run_on(access, primary, {"replSetReconfig": config, "maxTimeMS": int(timeout_s * 1000)})
+                added.append(node.id)
+                break
+            except CommandFailedError as exc:
+                # The previous config not yet committed or a concurrent version bump (newlyAdded removal): retry.
+                if exc.code not in RECONFIG_RETRY_CODES or time.monotonic() >= deadline:
+                    raise ReplicaSetError(f"adding {node.id} ({node.address}) to replica set {set_name} failed",
+                                          f"{exc.why} (code {exc.code})",
+                                          f"see {access.paths.logpath(primary)}") from exc
+                time.sleep(POLL_INTERVAL_S)
+    return added
 
 
 def _check_alive(access: ClusterAccess, nodes: list[Node]) -> None:
@@ -99,9 +161,11 @@ def _step_up(access: ClusterAccess, views: list[MemberView]) -> bool:
     return True
 
 
-def wait_ready(access: ClusterAccess, set_name: str, timeout_s: float, *, nudge: bool = False) -> Node:
-    """The primary, once every member of ``set_name`` is PRIMARY, SECONDARY or ARBITER. ``nudge``: a set that
-    has every member up but no primary after ``NUDGE_AFTER_S`` is asked to elect one now."""
+def wait_ready(access: ClusterAccess, set_name: str, timeout_s: float, *, nudge: bool = False,
+               only_configured: bool = False) -> Node:
+    """The primary, once every member of ``set_name`` is PRIMARY, SECONDARY or ARBITER (with
+    ``only_configured``, every member that has the set's config: the others are yet to be added). ``nudge``: a
+    set that has every member up but no primary after ``NUDGE_AFTER_S`` is asked to elect one now."""
     members = access.record.layout.members(set_name)
     began = time.monotonic()
     deadline = began + timeout_s
@@ -109,6 +173,8 @@ def wait_ready(access: ClusterAccess, set_name: str, timeout_s: float, *, nudge:
     while True:
         _check_alive(access, members)
         views = [member_view(access, node) for node in members]
+        if only_configured:
+            views = [view for view in views if view.state != "STARTUP"]
         primaries = [view.node for view in views if view.state == "PRIMARY"]
         if len(primaries) == 1 and all(view.state in ("PRIMARY", "SECONDARY", "ARBITER") for view in views):
             return primaries[0]
