@@ -104,7 +104,7 @@ def collection_stats(server: Server, db: str, name: str, scale: int = 1) -> dict
     out: dict[str, Any] = {"ns": ns, "size": number(size // scale), "count": number(docs)}
     if docs:
         out["avgObjSize"] = number(size // docs)
-    out["numOrphanDocs"] = 0
+    out["numOrphanDocs"] = number(_orphans(server, coll.uuid))
     out["storageSize"] = number(stored // scale)
     out["freeStorageSize"] = 0
     out["capped"] = coll.capped
@@ -122,6 +122,13 @@ def collection_stats(server: Server, db: str, name: str, scale: int = 1) -> dict
     out["indexSizes"] = {name: number(value // scale) for name, value in indexes.items()}
     out["scaleFactor"] = scale
     return out
+
+
+def _orphans(server: Server, uuid: Any) -> int:
+    """As 8.0 counts them: the ``numOrphanDocs`` of the collection's range deletion tasks (shards only)."""
+    from mongosim.sharding.range_deleter import orphan_count  # sharding sits above the storage statistics
+
+    return orphan_count(server.storage, uuid)
 
 
 def view_count(server: Server, db: str) -> int:

@@ -92,3 +92,31 @@ def test_sh_status_reports_a_stopped_balancer(mongos: SimProcess, helpers_result
         out({stopped: stopped['Currently enabled'], state: state, after: sh.getBalancerState()});
     """)
     assert result == {"stopped": "no", "state": False, "after": True}
+
+
+def test_zone_helpers_and_sh_status_tags(mongos: SimProcess) -> None:
+    """sh.addShardToZone / addShardTag, sh.updateZoneKeyRange / addTagRange, sh.removeRangeFromZone and
+    sh.balancerCollectionStatus against the simulator, and the ranges as sh.status() lists them."""
+    result = run_mongosh(mongos, """
+        sh.addShardToZone('shard1', 'EU');
+        sh.addShardTag('shard0', 'US');
+        sh.enableSharding('zonedb', 'shard0');
+        sh.shardCollection('zonedb.people', {country: 1});
+        const upd = sh.updateZoneKeyRange('zonedb.people', {country: 'DE'}, {country: 'DF'}, 'EU');
+        sh.addTagRange('zonedb.people', {country: 'US'}, {country: 'UT'}, 'US');
+        sh.addTagRange('zonedb.people', {country: 'FR'}, {country: 'FS'}, 'EU');
+        const removed = sh.removeRangeFromZone('zonedb.people', {country: 'FR'}, {country: 'FS'});
+        let error = null;
+        try { sh.updateZoneKeyRange('zonedb.people', {country: 'DA'}, {country: 'DZ'}, 'EU'); }
+        catch (e) { error = e.codeName; }
+        const status = sh.status().value;
+        const zonedb = status.databases.find(d => d.database._id === 'zonedb');
+        const shards = status.shards.map(s => ({id: s._id, tags: s.tags}));
+        out({upd: upd.ok, removed: removed.ok, error: error, tags: zonedb.collections['zonedb.people'].tags,
+             shards: shards, compliant: sh.balancerCollectionStatus('zonedb.people').balancerCompliant});
+    """)
+    assert (result["upd"], result["removed"], result["error"]) == (1, 1, "RangeOverlapConflict")
+    assert result["tags"] == [{"tag": "EU", "min": {"country": "DE"}, "max": {"country": "DF"}},
+                              {"tag": "US", "min": {"country": "US"}, "max": {"country": "UT"}}]
+    assert {s["id"]: s["tags"] for s in result["shards"]} == {"shard0": ["US"], "shard1": ["EU"]}
+    assert isinstance(result["compliant"], bool)

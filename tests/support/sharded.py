@@ -25,17 +25,25 @@ class ShardedCluster:
     """``shards`` shard replica sets of ``members`` members (``--shardsvr``), a config server replica set of
     ``config_members`` members (``--configsvr``) and ``routers`` mongos. ``chunk_size_mb`` sets
     ``config.settings`` ``{_id: "chunksize"}`` after start-up (MongoDB's smallest is 1); ``shard_args`` and
-    ``config_args`` are extra command-line options for the shard and config server members."""
+    ``config_args`` are extra command-line options for the shard and config server members, ``router_args`` for
+    the routers. Shards start with
+    ``orphanCleanupDelaySecs=0`` (MongoDB's default keeps a donated range's orphans 15 minutes, during which the
+    range cannot move back to that shard); a test wanting a delay passes its own ``--setParameter``, which wins.
+    ``keyfile`` starts every process with ``--keyFile`` (internal authentication, access control on): the
+    cluster is then set up through the localhost exception, before any user exists."""
 
     def __init__(self, workdir: Path, *, shards: int = 2, members: int = 3, config_members: int = 3,
                  routers: int = 1, chunk_size_mb: int | None = None, shard_args: list[str] | None = None,
-                 config_args: list[str] | None = None) -> None:
+                 config_args: list[str] | None = None, keyfile: Path | None = None,
+                 router_args: list[str] | None = None) -> None:
         self.workdir = workdir
+        self.security_args = ["--keyFile", str(keyfile)] if keyfile is not None else []
         self.members = members
-        self.shard_args = list(shard_args or [])
+        self.shard_args = ["--setParameter", "orphanCleanupDelaySecs=0", *self.security_args, *(shard_args or [])]
+        self.router_args = list(router_args or [])
         self.chunk_size_mb = chunk_size_mb
         self.config = ReplSet(workdir / "config", name="cfg", members=config_members,
-                              args=["--configsvr", *(config_args or [])])
+                              args=["--configsvr", *self.security_args, *(config_args or [])])
         self.shards = [self._new_shard(i) for i in range(shards)]
         self.routers: list[SimProcess] = []
         self._router_count = routers
@@ -64,14 +72,15 @@ class ShardedCluster:
         for i in range(self._router_count):
             self.add_router(i)
         for rs in self.shards:
-            self.router_client().admin.command("addShard", self.connection_string(rs), name=rs.name)
+            self._add_shard(rs)
         if self.chunk_size_mb is not None:
             self.set_chunk_size(self.chunk_size_mb)
         return self
 
     def add_router(self, index: int | None = None) -> SimProcess:
         index = len(self.routers) if index is None else index
-        router = SimProcess(self.workdir / f"mongos{index}", process="mongos", args=["--configdb", self.configdb])
+        router = SimProcess(self.workdir / f"mongos{index}", process="mongos",
+                            args=["--configdb", self.configdb, *self.security_args, *self.router_args])
         router.start()
         self.routers.append(router)
         return router
@@ -87,8 +96,17 @@ class ShardedCluster:
     def add_shard(self, members: int | None = None) -> ReplSet:
         """Start one more shard replica set and add it through the first router, as an operator would."""
         rs = self.start_shard(members)
-        self.router_client().admin.command("addShard", self.connection_string(rs), name=rs.name)
+        self._add_shard(rs)
         return rs
+
+    def _add_shard(self, rs: ReplSet) -> None:
+        def add() -> bool:
+            self.router_client().admin.command("addShard", self.connection_string(rs), name=rs.name)
+            return True
+        if self.security_args:  # the router grants the localhost exception once it has read the users
+            wait_until(add, f"add {rs.name} through the localhost exception")
+        else:
+            add()
 
     def shard(self, name: str) -> ReplSet:
         return next(rs for rs in self.shards if rs.name == name)

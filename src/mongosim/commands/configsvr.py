@@ -65,14 +65,6 @@ async def create_database(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str,
     return {"databaseVersion": doc["version"]}
 
 
-@command("_configsvrMovePrimary", admin_only=True, processes=MONGOD)
-async def move_primary(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    role = _role(ctx)
-    to = cmd.get("to", cmd.get("toShard"))
-    await move_range.move_primary(role, cmd.get("_configsvrMovePrimary"), to)
-    return {}
-
-
 # ----------------------------------------------------------------------------------------------- collections
 @command("_configsvrShardCollection", admin_only=True, processes=MONGOD)
 async def shard_collection_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +109,7 @@ async def move_range_cmd(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, 
     role = _role(ctx)
     ns = _field(cmd, "_configsvrMoveRange", "_configsvrMoveRange", str, "string")
     to_shard = _field(cmd, "toShard", "_configsvrMoveRange", str, "string")
-    low = _field(cmd, "min", "_configsvrMoveRange", dict, "object")
+    low = _field(cmd, "min", "_configsvrMoveRange", dict, "object", required=False)
     high = _field(cmd, "max", "_configsvrMoveRange", dict, "object", required=False)
     await move_range.move_range(role, ns, to_shard, low, high,
                                 wait_for_delete=bool(cmd.get("waitForDelete", cmd.get("_waitForDelete", False))),

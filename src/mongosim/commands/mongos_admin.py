@@ -12,10 +12,11 @@ from bson.max_key import MaxKey
 from bson.min_key import MinKey
 
 from mongosim.commands import command
-from mongosim.commands.mongos_common import forwarded
+from mongosim.commands.mongos_common import forwarded, on_primary
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.query.compare import type_name
+from mongosim.sharding.catalog_cache import Routing
 from mongosim.sharding.remote import raise_for
 from mongosim.sharding.router import Router, router_of
 from mongosim.sharding.routing import Chunk, RoutingTable
@@ -118,9 +119,18 @@ async def move_primary(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, An
         raise CommandError(40414, "BSON field 'movePrimary.to' is missing but a required field")
     router = router_of(ctx)
     started = time.monotonic()
-    _public(await router.config_admin_command({"_configsvrMovePrimary": db, "to": cmd["to"],
-                                               "writeConcern": {"w": "majority"}}))
-    router.catalog.invalidate_database(db)
+    if await router.catalog.database(db) is None:
+        raise CommandError("NamespaceNotFound", f"Database {db} not found")
+    body = {"_shardsvrMovePrimary": db, "to": cmd["to"], "writeConcern": {"w": "majority"}}
+
+    async def attempt(routing: Routing) -> dict[str, Any]:
+        # The database's primary shard coordinates the move (MongoDB 8.0's MovePrimaryCoordinator).
+        return await on_primary(router, routing, db, body, admin=True)
+
+    try:
+        await router.routed(f"{db}.$cmd", attempt)
+    finally:
+        router.catalog.invalidate_database(db)
     return {"primary": f"{cmd['to']}:{(await router.catalog.shard(str(cmd['to']))).connection_string}",
             "millis": int((time.monotonic() - started) * 1000)}
 
@@ -253,7 +263,7 @@ async def move_range(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]
     if not isinstance(cmd.get("toShard"), str):
         raise CommandError(40414, "BSON field 'moveRange.toShard' is missing but a required field")
     if "min" not in cmd and "max" not in cmd:
-        raise CommandError(40414, "BSON field 'moveRange.min' is missing but a required field")
+        raise CommandError("InvalidOptions", "Missing required parameter 'min' or 'max'")
     body: dict[str, Any] = {"_configsvrMoveRange": ns, "toShard": cmd["toShard"], "writeConcern": {"w": "majority"},
                             "waitForDelete": bool(cmd.get("waitForDelete", False)),
                             "forceJumbo": bool(cmd.get("forceJumbo", False))}
@@ -311,3 +321,17 @@ async def get_shard_version(ctx: CommandContext, cmd: dict[str, Any]) -> dict[st
     if cmd.get("fullMetadata"):
         reply["chunks"] = [[c.min, c.max] for c in table.chunks]
     return reply
+
+
+# ---------------------------------------------------------------------------------------------- connections
+@command("connPoolStats", processes=MONGOS)
+async def conn_pool_stats(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """The router's pooled connections to config servers and shards (one task executor pool in mongosim)."""
+    hosts = router_of(ctx).pool_stats()
+    totals = {key: sum(h[key] for h in hosts.values()) for key in ("inUse", "available", "created", "refreshing")}
+    pool = {"poolInUse": totals["inUse"], "poolAvailable": totals["available"], "poolCreated": totals["created"],
+            "poolRefreshing": totals["refreshing"], **hosts}
+    return {"numClientConnections": 0, "numAScopedConnections": 0, "totalInUse": totals["inUse"],
+            "totalAvailable": totals["available"], "totalCreated": totals["created"],
+            "totalRefreshing": totals["refreshing"], "pools": {"NetworkInterfaceTL-TaskExecutorPool-0": pool},
+            "hosts": hosts}

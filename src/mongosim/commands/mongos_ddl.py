@@ -3,7 +3,9 @@
 create and listCollections go to the database's primary shard; indexes are built and dropped on every shard
 owning chunks (the primary shard for an untracked collection) and listed from one of them; listDatabases,
 dbStats and collStats add up what the shards report, keeping each shard's answer (``raw`` / ``shards``) as
-mongos does. The ``config`` and ``admin`` databases live on the config server.
+mongos does. The ``config`` and ``admin`` databases live on the config server. drop and dropDatabase are
+coordinated by the database's primary shard (``_shardsvrDropCollection``, ``_shardsvrDropDatabase``), which
+drops on every shard and cleans the catalog; the router only forgets what it cached.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from bson.int64 import Int64
 
+from mongosim.auth import authz
 from mongosim.commands import command
 from mongosim.commands.mongos_common import (
     check_stale,
@@ -19,6 +22,7 @@ from mongosim.commands.mongos_common import (
     existing_routing,
     forwarded,
     is_config_namespace,
+    on_primary,
     open_shard_cursors,
 )
 from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH
@@ -78,45 +82,32 @@ async def create(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("drop", processes=MONGOS)
 async def drop(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    collection_name(ctx, cmd)
+    """As mongos 8.0: the database's primary shard coordinates the drop on every shard and in the catalog."""
+    name = collection_name(ctx, cmd)
     ns = ctx.ns or ""
     router = router_of(ctx)
     if is_config_namespace(ctx.db):
         return await _config_passthrough(ctx, cmd)
-    routing = await existing_routing(router, ns)
-    if routing is None:
+    if await existing_routing(router, ns) is None:
         return {"ns": ns}
-    await router.catalog.reload_shards()
-    shards = sorted(set(router.catalog.known_shards()) | {routing.database.primary})
-    body = {k: v for k, v in forwarded(cmd).items()}
-    replies = await router.shard_commands(shards_body(shards, body), ctx.db)
-    if routing.table is not None:
-        await _remove_catalog_entries(router, [ns])
-    router.catalog.invalidate(ns)
-    primary = replies.get(routing.database.primary, {})
-    reply: dict[str, Any] = {"ns": ns}
-    if "nIndexesWas" in primary:
-        reply["nIndexesWas"] = primary["nIndexesWas"]
-    return reply
+    body = {"_shardsvrDropCollection": name, **forwarded(cmd, ("drop",))}
+    body.setdefault("writeConcern", {"w": "majority"})
+
+    async def attempt(routing: Routing) -> dict[str, Any]:
+        return await on_primary(router, routing, ctx.db, body)
+
+    try:
+        reply = await router.routed(ns, attempt)
+    finally:
+        router.catalog.invalidate(ns)
+    out: dict[str, Any] = {"ns": reply.get("ns", ns)}
+    if "nIndexesWas" in reply:
+        out["nIndexesWas"] = reply["nIndexesWas"]
+    return out
 
 
 def shards_body(shards: list[str], body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s: dict(body) for s in shards}
-
-
-async def _remove_catalog_entries(router: Router, namespaces: list[str]) -> None:
-    """Forget dropped sharded collections in the config database (their ``config.collections`` entry and
-    chunks), with majority acknowledgement."""
-    majority = {"w": "majority"}
-    for ns in namespaces:
-        docs = await router.catalog.find_all("collections", {"_id": ns})
-        for doc in docs:
-            raise_for(await router.config_command("config", {"delete": "chunks", "deletes": [
-                {"q": {"uuid": doc.get("uuid")}, "limit": 0}], "writeConcern": majority}))
-        raise_for(await router.config_command("config", {"delete": "collections", "deletes": [
-            {"q": {"_id": ns}, "limit": 0}], "writeConcern": majority}))
-        raise_for(await router.config_command("config", {"delete": "tags", "deletes": [
-            {"q": {"ns": ns}, "limit": 0}], "writeConcern": majority}))
 
 
 @command("dropDatabase", processes=MONGOS)
@@ -124,19 +115,24 @@ async def drop_database(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
     router = router_of(ctx)
     if is_config_namespace(ctx.db):
         raise CommandError("IllegalOperation", f"Cannot drop the '{ctx.db}' database")
-    entry = await router.catalog.database(ctx.db)
-    if entry is None:
+    if cmd.get("dropDatabase") != 1:
+        raise CommandError(5255100, "Have to pass 1 as 'drop' parameter")
+    if await router.catalog.database(ctx.db) is None:
         return {}
-    await router.catalog.reload_shards()
-    shards = sorted(router.catalog.known_shards())
-    for reply in (await router.shard_commands(shards_body(shards, forwarded(cmd)), ctx.db)).values():
-        raise_for(reply)
-    prefix = f"^{ctx.db}\\."
-    sharded = [str(d["_id"]) for d in await router.catalog.find_all("collections", {"_id": {"$regex": prefix}})]
-    await _remove_catalog_entries(router, sharded)
-    raise_for(await router.config_command("config", {"delete": "databases", "deletes": [
-        {"q": {"_id": ctx.db}, "limit": 1}], "writeConcern": {"w": "majority"}}))
-    router.catalog.invalidate_database(ctx.db)
+    body = {"_shardsvrDropDatabase": 1, **forwarded(cmd, ("dropDatabase",))}
+    body.setdefault("writeConcern", {"w": "majority"})
+
+    async def attempt(routing: Routing) -> dict[str, Any]:
+        return await on_primary(router, routing, ctx.db, body)
+
+    try:
+        await router.routed(f"{ctx.db}.$cmd", attempt)
+    except CommandError as exc:
+        if exc.code != 26:  # NamespaceNotFound: another router dropped it meanwhile
+            raise
+        return {}
+    finally:
+        router.catalog.invalidate_database(ctx.db)
     return {"dropped": ctx.db}
 
 
@@ -239,7 +235,8 @@ async def list_databases(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, 
             entry["sizeOnDisk"] += size
             entry["empty"] = entry["empty"] and bool(db.get("empty", False))
             entry["shards"][shard] = Int64(size)
-    databases = [merged[name] for name in sorted(merged)]
+    visible = authz.database_filter(ctx)  # authorizedDatabases: only those the user has privileges on
+    databases = [merged[name] for name in sorted(merged) if visible is None or visible(name)]
     if cmd.get("nameOnly"):
         return {"databases": [{"name": d["name"]} for d in databases]}
     for db in databases:

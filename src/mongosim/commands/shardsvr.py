@@ -6,7 +6,8 @@
 - the migration protocol: ``_shardsvrMoveRange`` on the donor, ``_recvChunkStart``, ``_recvChunkStatus``,
   ``_recvChunkCommit``, ``_recvChunkAbort``, ``_recvChunkReleaseCritSec`` on the recipient, ``_migrateClone``
   and ``_transferMods`` served by the donor;
-- ``_shardsvrGetStatsForBalancing`` for the balancer.
+- ``_shardsvrGetStatsForBalancing`` for the balancer;
+- ``cleanupOrphaned``, which waits for the shard's range deletions of a collection to finish.
 """
 
 from __future__ import annotations
@@ -161,12 +162,14 @@ async def shardsvr_move_range(ctx: CommandContext, cmd: dict[str, Any]) -> dict[
     state.require_identity()
     ns = _string(cmd, "_shardsvrMoveRange", "_shardsvrMoveRange")
     to_shard = _string(cmd, "toShard", "_shardsvrMoveRange")
-    min_key = cmd.get("min")
-    if not isinstance(min_key, dict):
-        raise CommandError(40414, "BSON field '_shardsvrMoveRange.min' is missing but a required field")
-    max_key = cmd.get("max")
-    details = await move_range(state, ns, to_shard, min_key, max_key if isinstance(max_key, dict) else None,
-                               bool(cmd.get("waitForDelete", cmd.get("_waitForDelete", False))))
+    min_key, max_key = cmd.get("min"), cmd.get("max")
+    if not isinstance(min_key, dict) and not isinstance(max_key, dict):
+        raise CommandError("InvalidOptions", "Missing required parameter 'min' or 'max'")
+    max_bytes = cmd.get("maxChunkSizeBytes")
+    details = await move_range(state, ns, to_shard, min_key if isinstance(min_key, dict) else None,
+                               max_key if isinstance(max_key, dict) else None,
+                               bool(cmd.get("waitForDelete", cmd.get("_waitForDelete", False))),
+                               int(max_bytes) if isinstance(max_bytes, int) and not isinstance(max_bytes, bool) else 0)
     await _changelog(state, "moveChunk.from", ns, details)
     return {}
 
@@ -248,6 +251,41 @@ async def recv_chunk_release(ctx: CommandContext, cmd: dict[str, Any]) -> dict[s
     await _changelog(state, "moveChunk.to", destination.ns,
                      {"min": destination.min, "max": destination.max, "to": state.shard_name,
                       "from": destination.from_shard, "counts": destination.status()["counts"], "note": "success"})
+    return {}
+
+
+# ---------------------------------------------------------------------------------------------- orphans
+@command("cleanupOrphaned", admin_only=True, processes=MONGOD)
+async def cleanup_orphaned(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """8.0's cleanupOrphaned: wait until no range deletion task remains for the collection on this shard (the
+    range deleter does the deleting; ``startingFromKey`` is only validated). Returns at once for a collection
+    that does not exist here or is not sharded."""
+    ns = _string(cmd, "cleanupOrphaned", "cleanupOrphaned")
+    db, _, name = ns.partition(".")
+    if not db or not name:
+        raise CommandError("InvalidNamespace", f"Invalid namespace: {ns}")
+    state = require_state(ctx)
+    state.require_identity()
+    metadata = await state.refresh(ns)
+    storage = ctx.server.storage
+    coll = storage.get_collection(db, name) if storage is not None else None
+    if coll is None or metadata.table is None:
+        return {}
+    start = cmd.get("startingFromKey")
+    if start is not None and (not isinstance(start, dict) or list(start) != metadata.table.pattern.fields):
+        raise CommandError("OrphanedRangeCleanUpFailed", "Could not cleanup orphaned data because start key does not "
+                           "match shard key pattern")
+    deleter = state.range_deleter
+    uuid = coll.uuid
+    remaining = len(deleter.tasks_for(uuid))
+    if remaining:
+        ctx.server.log.info("COMMAND", 4416003, ctx.conn.ctx_name if ctx.conn else "-",
+                            "cleanupOrphaned going to wait for range deletion tasks to complete",
+                            {"namespace": ns, "collectionUUID": uuid, "numRemainingDeletionTasks": remaining})
+    max_time = cmd.get("maxTimeMS")
+    limit = float(max_time) / 1000 if isinstance(max_time, (int, float)) and max_time > 0 else None
+    if not await deleter.wait_until(lambda: not deleter.tasks_for(uuid), limit, ctx.wait_for):
+        raise CommandError("MaxTimeMSExpired", "operation exceeded time limit")
     return {}
 
 

@@ -23,9 +23,14 @@ server primary, all ``admin`` db: ``_configsvrAddShard {_configsvrAddShard: "rs/
 ``_configsvrRemoveShard``, ``_configsvrCreateDatabase {_configsvrCreateDatabase: db, primaryShard?}``,
 ``_configsvrShardCollection {_configsvrShardCollection: ns, key, unique, numInitialChunks, presplitHashedZones,
 collation}``, ``_configsvrCommitChunkSplit``, ``_configsvrCommitChunksMerge``, ``_configsvrMoveRange
-{_configsvrMoveRange: ns, toShard, min, max?, waitForDelete, forceJumbo}`` (asks the donor shard to move it),
+{_configsvrMoveRange: ns, toShard, min and/or max, waitForDelete, forceJumbo}`` (asks the donor shard to move it),
 ``_configsvrCommitChunkMigration`` (called by the donor shard), ``_configsvrBalancerStart``, ``_configsvrBalancerStop``,
-``_configsvrBalancerStatus``, ``_configsvrMovePrimary``. The balancer runs on the config server primary.
+``_configsvrBalancerStatus``, ``_configsvrCommitMovePrimary``, ``_configsvrRemoveChunks``, ``_configsvrRemoveTags``.
+The balancer runs on the config server primary.
+Zones (``zones``): ``_configsvrAddShardToZone {_configsvrAddShardToZone: shard, zone}``,
+``_configsvrRemoveShardFromZone``, ``_configsvrUpdateZoneKeyRange {_configsvrUpdateZoneKeyRange: ns, min, max,
+zone: str | null}``, ``_configsvrBalancerCollectionStatus {_configsvrBalancerCollectionStatus: ns}``,
+``_configsvrConfigureCollectionBalancing {..: ns, chunkSize?, enableAutoMerger?, enableBalancing?}``.
 
 Shard (``shard``, ``migration`` — owner: shard): a ``--shardsvr`` member learns its identity
 (``admin.system.version`` ``{_id: "shardIdentity", shardName, clusterId, configsvrConnectionString}``, set by
@@ -33,10 +38,16 @@ Shard (``shard``, ``migration`` — owner: shard): a ``--shardsvr`` member learn
 config server) and checks the ``shardVersion``/``databaseVersion`` fields routers attach to versioned
 commands, answering ``StaleConfig`` (13388, with ``ns``, ``vReceived``, ``vWanted``, ``shardId``) when they
 differ; reads of a sharded collection skip orphaned documents (ranges the shard does not own). Migration:
-``_shardsvrMoveRange {_shardsvrMoveRange: ns, toShard, min, max, waitForDelete, ...}`` on the donor primary
+``_shardsvrMoveRange {_shardsvrMoveRange: ns, toShard, min?, max?, waitForDelete, maxChunkSizeBytes, ...}`` on
+the donor primary (which computes a missing bound, ``range_bounds``)
 clones to the recipient (``_recvChunkStart`` → the recipient pulls with ``_migrateClone`` and catches up with
 ``_transferMods``, ``_recvChunkStatus``, ``_recvChunkCommit``), commits with ``_configsvrCommitChunkMigration``
-and deletes the range on the donor.
+and deletes the range on the donor through the range deleter (``range_deleter``: tasks persisted in the
+shard's ``config.rangeDeletions``, resumed on step-up; ``cleanupOrphaned`` waits for them).
+Coordinated DDL (``ddl_coordinator``, ``move_primary``): the database's primary shard runs
+``_shardsvrDropCollection``, ``_shardsvrDropDatabase`` and ``_shardsvrMovePrimary`` (sent by mongos with its
+``databaseVersion``), persisting its phase in ``config.system.sharding_ddl_coordinators``; participants answer
+``_shardsvrParticipantBlock``, ``_shardsvrDropCollectionParticipant`` and ``_shardsvrDropDatabaseParticipant``.
 
 Router (``router``, ``mongos`` commands — owner: router): a ``mongos`` caches ``RoutingTable``s and database
 entries read from the config server (with ``readConcern: majority``), registers itself in ``config.mongos``

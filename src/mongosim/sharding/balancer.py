@@ -3,9 +3,10 @@ shards, and empties draining shards, by moving ranges with the same moveRange pa
 
 A round runs when config.settings ``{_id: "balancer"}`` has ``mode: "full"`` (and not ``stopped``), the local
 time is inside its ``activeWindow``, and this member is the writable primary. It asks every shard for its data
-size per collection (``_shardsvrGetStatsForBalancing``), lets ``balancer_policy`` choose the migrations, runs
-them concurrently, and logs the round to config.actionlog (``what: "balancer.round"``). Collections with
-``noBalance: true`` are left alone.
+size per collection (``_shardsvrGetStatsForBalancing``), splits chunks that straddle a zone bound (config.tags),
+lets ``balancer_policy`` choose the migrations, runs them concurrently, and logs the round to config.actionlog
+(``what: "balancer.round"``). Collections with ``noBalance: true`` are left alone. ``collection_status`` answers
+balancerCollectionStatus from the same snapshot and policy.
 
 Pacing: MongoDB waits 10 s between rounds that moved nothing and ``balancerMigrationsThrottlingMs`` (1 s) after a
 round that moved something. The first interval is the simulator-only server parameter
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import math
 import time
 import traceback
 from collections.abc import Callable
@@ -26,8 +28,16 @@ from typing import TYPE_CHECKING, Any
 from bson.int64 import Int64
 
 from mongosim.errors import CommandError
-from mongosim.sharding.balancer_policy import CollectionSnapshot, Migration, choose_migrations, in_window
-from mongosim.sharding.catalog import ACTIONLOG, COLLECTIONS
+from mongosim.sharding import zones
+from mongosim.sharding.balancer_policy import (
+    CollectionSnapshot,
+    Migration,
+    choose_migrations,
+    first_violation,
+    in_window,
+)
+from mongosim.sharding.catalog import ACTIONLOG, COLLECTIONS, Catalog
+from mongosim.sharding.chunk_ops import split_chunk
 from mongosim.sharding.move_range import move_range
 from mongosim.sharding.shardkey import ShardKeyPattern
 
@@ -118,7 +128,11 @@ class Balancer:
             names = [s["_id"] for s in shards]
             draining = {s["_id"] for s in shards if s.get("draining")}
             collections = await self._snapshot(names)
-            migrations = choose_migrations(collections, names, draining, catalog.chunk_size_bytes())
+            for coll in collections:
+                if coll.needs_split():
+                    await self._split_at_zone_bounds(coll)
+            migrations = choose_migrations(collections, names, draining, catalog.chunk_size_bytes(),
+                                           zones.zone_shards(shards))
             results = await asyncio.gather(*(self._migrate(m) for m in migrations), return_exceptions=True)
             moved = sum(1 for r in results if r is True)
             failures = [r for r in results if isinstance(r, BaseException)]
@@ -136,10 +150,49 @@ class Balancer:
             catalog.log_change("balancer.round", "", details, collection=ACTIONLOG)
         return moved
 
-    async def _snapshot(self, shards: list[str]) -> list[CollectionSnapshot]:
+    async def collection_status(self, ns: str) -> dict[str, Any]:
+        """balancerCollectionStatus: the collection's chunk size in MB and whether the balancer has anything to
+        do for it (and what first)."""
         catalog = self.role.catalog
-        colls = [c for c in catalog.find(COLLECTIONS, sort={"_id": 1})
-                 if not c.get("noBalance") and not c.get("unsplittable")]
+        coll = catalog.collection(ns)
+        if coll is None:
+            raise CommandError("NamespaceNotSharded", "Collection unsharded or undefined")
+        shards = catalog.shards()
+        names = [s["_id"] for s in shards]
+        draining = {s["_id"] for s in shards if s.get("draining")}
+        size_mb = math.ceil(collection_chunk_size(catalog, coll) / (1024 * 1024) * 100) / 100
+        reply: dict[str, Any] = {"chunkSize": float(size_mb), "balancerCompliant": True}
+        violation = "defragmentingChunks" if coll.get("defragmentCollection") else None
+        if violation is None:
+            snapshot = (await self._snapshot(names, only=ns))[0]
+            violation = first_violation(snapshot, names, draining, catalog.chunk_size_bytes(),
+                                        zones.zone_shards(shards))
+        if violation is not None:
+            reply.update(balancerCompliant=False, firstComplianceViolation=violation)
+        return reply
+
+    async def _split_at_zone_bounds(self, coll: CollectionSnapshot) -> None:
+        """Split every chunk that straddles a zone bound there, as the balancer does before moving anything; the
+        collection's lock keeps a migration of the same chunk from running meanwhile."""
+        catalog = self.role.catalog
+        async with self.role.locked(coll.ns):
+            current = catalog.collection(coll.ns)
+            if current is None or current["uuid"] != coll.uuid:
+                return
+            for chunk in catalog.chunks(coll.uuid):
+                points = zones.boundary_points(coll.pattern, coll.zones, chunk["min"], chunk["max"])
+                if points:
+                    split_chunk(catalog, coll.ns, points, chunk_min=chunk["min"], chunk_max=chunk["max"])
+            coll.chunks = catalog.chunks(coll.uuid)
+        await catalog.majority()
+
+    async def _snapshot(self, shards: list[str], only: str | None = None) -> list[CollectionSnapshot]:
+        catalog = self.role.catalog
+        if only is not None:
+            colls = [c for c in catalog.find(COLLECTIONS, {"_id": only}) if not c.get("unsplittable")]
+        else:
+            colls = [c for c in catalog.find(COLLECTIONS, sort={"_id": 1})
+                     if not c.get("noBalance") and not c.get("unsplittable")]
         if not colls:
             return []
         sizes: dict[str, dict[str, int]] = {c["_id"]: {} for c in colls}
@@ -154,8 +207,13 @@ class Balancer:
                 ns = entry.get("namespace", entry.get("ns"))
                 if ns in sizes:
                     sizes[ns][shard] = int(entry.get("collSize", 0))
-        return [CollectionSnapshot(c["_id"], c["uuid"], ShardKeyPattern(c["key"]), catalog.chunks(c["uuid"]),
-                                   sizes[c["_id"]]) for c in colls]
+        out = []
+        for c in colls:
+            pattern = ShardKeyPattern(c["key"])
+            out.append(CollectionSnapshot(c["_id"], c["uuid"], pattern, catalog.chunks(c["uuid"]), sizes[c["_id"]],
+                                          zones.ranges_of(catalog, c["_id"], pattern.fields),
+                                          collection_chunk_size(catalog, c)))
+        return out
 
     async def _migrate(self, migration: Migration) -> bool:
         high = migration.max
@@ -188,7 +246,7 @@ class Balancer:
         size = migration.sizes.get(migration.from_shard, 0)
         if total <= 0 or size <= 0:
             return migration.max
-        skip = max(1, catalog.chunk_size_bytes() * total // size)
+        skip = max(1, collection_chunk_size(catalog, coll) * total // size)
         reply = await self.role.shard_command(migration.from_shard, db, {
             "find": name, "filter": {first: bounds}, "sort": dict.fromkeys(pattern.fields, 1), "skip": skip,
             "limit": 1, "projection": {"_id": 0, **dict.fromkeys(pattern.fields, 1)}})
@@ -199,6 +257,14 @@ class Balancer:
         if pattern.sort_key(point) <= pattern.sort_key(migration.min):
             return migration.max
         return point
+
+
+def collection_chunk_size(catalog: Catalog, coll: dict[str, Any]) -> int:
+    """The collection's maxChunkSizeBytes (configureCollectionBalancing), else the cluster's chunk size."""
+    value = coll.get("maxChunkSizeBytes")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return int(value)
+    return catalog.chunk_size_bytes()
 
 
 def _hash_bound(value: Any, default: int) -> int:

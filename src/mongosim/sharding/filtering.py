@@ -30,6 +30,7 @@ class CollectionMetadata:
     # Owned ranges as (sort key of min, sort key of max, min, max), merged and sorted.
     _owned: list[tuple[Any, Any, KeyValue, KeyValue]] = field(default_factory=list)
     _owned_mins: list[Any] = field(default_factory=list)
+    _doc_filter: DocFilter | None = None
 
     def __post_init__(self) -> None:
         if self.table is None:
@@ -76,6 +77,8 @@ class CollectionMetadata:
         """Whether a stored document belongs to this shard (False for orphans). A document whose key cannot be
         extracted (an array in a key field, stored before sharding) is kept, as the server cannot place it."""
         assert self.table is not None
+        if self._doc_filter is not None:
+            return self._doc_filter
         extract = self.table.pattern.extract
         owns = self.owns_key
 
@@ -84,6 +87,7 @@ class CollectionMetadata:
                 return owns(extract(doc))
             except CommandError:
                 return True
+        self._doc_filter = owned
         return owned
 
 

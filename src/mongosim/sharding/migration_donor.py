@@ -18,15 +18,19 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import bson
 
 from mongosim import MAX_BSON_OBJECT_SIZE
 from mongosim.errors import CommandError
+from mongosim.repl.peer import PeerError
 from mongosim.sharding.filtering import CollectionMetadata, in_range
+from mongosim.sharding.range_bounds import other_bound
 from mongosim.sharding.range_deleter import new_migration_id
 from mongosim.sharding.remote import RemoteSet, raise_for
+from mongosim.sharding.routing import Chunk, RoutingTable
 from mongosim.sharding.versions import ChunkVersion
 from mongosim.storage.keys import id_key
 
@@ -63,11 +67,13 @@ class MigrationSource:
     # ------------------------------------------------------------------------------------------- recording
     def start(self) -> None:
         """Snapshot the range's ``_id``s and start recording changes, with no yield in between."""
-        table, low, high = self.table, self.low, self.high
-        self._clone_ids = [doc["_id"] for doc in self.coll.documents() if in_range(table, doc, low, high)]
+        self._clone_ids = [doc["_id"] for doc in self.range_documents()]
         oplog = self.state.server.oplog
         if oplog is not None:
             oplog.change_listeners.append(self._changed)
+
+    def range_documents(self) -> Iterator[dict[str, Any]]:
+        return (doc for doc in self.coll.documents() if in_range(self.table, doc, self.low, self.high))
 
     def stop(self) -> None:
         oplog = self.state.server.oplog
@@ -122,9 +128,11 @@ class MigrationSource:
         return {"deleted": deleted, "reload": reload, "size": size}
 
 
-async def move_range(state: ShardingState, ns: str, to_shard: str, min_key: dict[str, Any],
-                     max_key: dict[str, Any] | None, wait_for_delete: bool) -> dict[str, Any]:
-    """Run one migration as the donor; returns the details logged with moveChunk.from."""
+async def move_range(state: ShardingState, ns: str, to_shard: str, min_key: dict[str, Any] | None,
+                     max_key: dict[str, Any] | None, wait_for_delete: bool,
+                     max_chunk_bytes: int = 0) -> dict[str, Any]:
+    """Run one migration as the donor; returns the details logged with moveChunk.from. With one bound missing,
+    the other is computed here (about ``max_chunk_bytes`` of data, as 8.0's donor does with autoSplitVector)."""
     if state.donor is not None:
         raise CommandError("ConflictingOperationInProgress", f"Unable to start new balancer operation because this "
                            f"shard is currently donating range '{state.donor.ns}{state.donor.min} -> "
@@ -134,10 +142,22 @@ async def move_range(state: ShardingState, ns: str, to_shard: str, min_key: dict
     if metadata.table is None:
         raise CommandError("NamespaceNotSharded", f"Collection {ns} is not sharded")
     table = metadata.table
-    chunk = table.chunk_for(min_key)
-    if max_key is None:
-        max_key = chunk.max
     pattern = table.pattern
+    storage = state.server.storage
+    assert storage is not None
+    db, _, name = ns.partition(".")
+    if min_key is None and max_key is None:
+        raise CommandError("InvalidOptions", "Missing required parameter 'min' or 'max'")
+    if min_key is None:
+        assert max_key is not None
+        chunk = _chunk_ending_at(table, max_key)
+        min_key = other_bound(storage.get_collection(db, name), pattern, chunk.min, max_key, max_chunk_bytes,
+                              forward=False) or chunk.min
+    else:
+        chunk = table.chunk_for(min_key)
+        if max_key is None:
+            max_key = other_bound(storage.get_collection(db, name), pattern, min_key, chunk.max, max_chunk_bytes,
+                                  forward=True) or chunk.max
     if chunk.shard != state.shard_name or pattern.sort_key(chunk.min) > pattern.sort_key(min_key) \
             or pattern.sort_key(max_key) > pattern.sort_key(chunk.max) \
             or pattern.sort_key(min_key) >= pattern.sort_key(max_key):
@@ -145,9 +165,6 @@ async def move_range(state: ShardingState, ns: str, to_shard: str, min_key: dict
                            f"is not within a chunk owned by shard {state.shard_name}")
     if to_shard == state.shard_name:
         raise CommandError("IllegalOperation", "Destination shard cannot be the same as source")
-    storage = state.server.storage
-    assert storage is not None
-    db, _, name = ns.partition(".")
     coll = storage.get_or_create_collection(db, name)
     recipient = await _shard_remote(state, to_shard)
     source = MigrationSource(state, coll, metadata, min_key, max_key, to_shard)
@@ -161,6 +178,13 @@ async def move_range(state: ShardingState, ns: str, to_shard: str, min_key: dict
         event = state.critical_sections.pop(ns, None)
         if event is not None:
             event.set()
+
+
+def _chunk_ending_at(table: RoutingTable, max_key: dict[str, Any]) -> Chunk:
+    """The chunk whose max is ``max_key``, else the one holding it (8.0's getChunkForMaxBound)."""
+    bound = table.pattern.sort_key(max_key)
+    ending = next((c for c in table.chunks if table.pattern.sort_key(c.max) == bound), None)
+    return ending if ending is not None else table.chunk_for(max_key)
 
 
 async def _shard_remote(state: ShardingState, shard: str) -> RemoteSet:
@@ -183,22 +207,36 @@ async def _run(state: ShardingState, source: MigrationSource, recipient: RemoteS
         mark = now
 
     donor_conn = _own_connection_string(state)
-    raise_for(await recipient.command("admin", {
-        "_recvChunkStart": ns, "uuid": table.uuid, "sessionId": source.session_id,
-        "migrationId": source.migration_id, "from": donor_conn, "fromShardName": state.shard_name,
-        "toShardName": source.to_shard, "min": source.min, "max": source.max, "shardKeyPattern": table.pattern.key,
-        "epoch": table.epoch, "collectionTimestamp": table.timestamp}))
-    step("step 1 of 6")
-    step("step 2 of 6")
+    deleter = state.range_deleter
+    # Recorded (pending) before anything moves, so that a restart at any point can finish the cleanup.
+    deleter.create(source.migration_id, ns, source.coll.uuid, table.pattern.key, source.min, source.max,
+                   state.shard_name, when="now" if wait_for_delete else "delayed",
+                   pre_migration_version=source.metadata.shard_version.to_wire())
+    committing = False
     try:
+        await deleter.majority()
+        raise_for(await recipient.command("admin", {
+            "_recvChunkStart": ns, "uuid": table.uuid, "sessionId": source.session_id,
+            "migrationId": source.migration_id, "from": donor_conn, "fromShardName": state.shard_name,
+            "toShardName": source.to_shard, "min": source.min, "max": source.max,
+            "shardKeyPattern": table.pattern.key, "epoch": table.epoch, "collectionTimestamp": table.timestamp}))
+        step("step 1 of 6")
+        step("step 2 of 6")
         await _wait_steady(recipient, source)
         step("step 3 of 6")
         step("step 4 of 6")
         state.critical_sections[ns] = asyncio.Event()
         raise_for(await recipient.command("admin", {"_recvChunkCommit": ns, "sessionId": source.session_id}))
+        committing = True
         version = await _commit(state, source)
-    except BaseException:
+    except BaseException as exc:
         await _abort(recipient, source)
+        if not committing:
+            deleter.forget(source.migration_id)
+        elif not isinstance(exc, asyncio.CancelledError):
+            # The commit's outcome is unknown (the config server may have committed): decide from its catalog.
+            with contextlib.suppress(CommandError, PeerError, OSError):
+                await deleter.resolve_pending(source.migration_id, during_migration=True)
         raise
     step("step 5 of 6")
     await state.refresh(ns)
@@ -212,12 +250,12 @@ async def _run(state: ShardingState, source: MigrationSource, recipient: RemoteS
     state.server.log.info("MIGRATE", ID_MIGRATION_COMMITTED, "MoveChunk", "Migration succeeded and updated "
                           "collection placement version", {"updatedCollectionPlacementVersion": version,
                                                            "migrationId": source.migration_id})
-    deleter = state.range_deleter
-    task = deleter.record(source.migration_id, ns, table, source.min, source.max, state.shard_name)
-    if wait_for_delete:
-        await deleter.delete_range(task)
-    else:
-        deleter.schedule(task)
+    # What the donor still stores of the range are orphans from now on: the task is ready.
+    job = deleter.mark_ready(source.migration_id, sum(1 for _ in source.range_documents()))
+    with contextlib.suppress(CommandError):
+        await deleter.majority()
+    if wait_for_delete and job is not None:
+        await asyncio.wait({job})
     step("step 6 of 6")
     details = {"min": source.min, "max": source.max, **steps, "to": source.to_shard, "from": state.shard_name,
                "counts": {"cloned": source.cloned, "clonedBytes": source.cloned_bytes},

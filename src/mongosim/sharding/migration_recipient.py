@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
+from mongosim import parameters
 from mongosim.errors import CommandError
 from mongosim.repl.peer import PeerError
 from mongosim.sharding.filtering import in_range
+from mongosim.sharding.range_deleter import ID_CONFLICT_WAIT
 from mongosim.sharding.remote import RemoteSet, raise_for
 from mongosim.sharding.routing import Chunk, RoutingTable
 from mongosim.sharding.shardkey import ShardKeyPattern
@@ -61,8 +63,12 @@ class MigrationDestination:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="migrateThread")
 
+    @property
+    def active(self) -> bool:
+        return self.phase not in ("done", "fail", "abort")
+
     def status(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"active": self.phase not in ("done", "fail", "abort"), "sessionId": self.session_id,
+        out: dict[str, Any] = {"active": self.active, "sessionId": self.session_id,
                                "ns": self.ns, "from": self.from_conn, "fromShardId": self.from_shard,
                                "min": self.min, "max": self.max, "shardKeyPattern": self.key_pattern,
                                "supportsCriticalSectionDuringCatchUp": True, "state": self.phase,
@@ -136,6 +142,7 @@ class MigrationDestination:
         options = dict(batch[0].get("options", {})) if batch else {}
         uuid = batch[0].get("info", {}).get("uuid", self.uuid) if batch else self.uuid
         indexes = raise_for(await self.donor.command(db, {"listIndexes": name}))["cursor"]["firstBatch"]
+        await self._wait_for_conflicting_deletions(uuid)
         self._check_primary()
         storage = self._storage()
         coll: Collection | None = storage.get_collection(db, name)
@@ -153,9 +160,30 @@ class MigrationDestination:
             # Leftovers of an earlier failed migration of this range would be resurrected: remove them first.
             for doc in [d for d in coll.documents() if in_range(self.table, d, self.low, self.high)]:
                 coll.delete(doc)
-        self.state.range_deleter.record(self.migration_id, self.ns, self.table, self.min, self.max, self.from_shard,
-                                        pending=True)
+        # The incoming range's documents are orphans here until the migration commits.
+        deleter = self.state.range_deleter
+        deleter.create(self.migration_id, self.ns, coll.uuid, self.key_pattern, self.min, self.max, self.from_shard)
+        await deleter.majority()
         return coll
+
+    async def _wait_for_conflicting_deletions(self, uuid: Any) -> None:
+        """Documents of an earlier migration of an overlapping range may still await deletion here: wait for
+        their tasks to finish (up to receiveChunkWaitForRangeDeleterTimeoutMS), as 8.0's recipient does."""
+        deleter = self.state.range_deleter
+        pattern = self.table.pattern
+
+        def clean() -> bool:
+            return not deleter.conflicting(uuid, pattern, self.min, self.max)
+        if clean():
+            return
+        self.state.server.log.info("MIGRATE", ID_CONFLICT_WAIT, "migrateThread", "Migration paused because the "
+                                   "requested range overlaps with a range already scheduled for deletion",
+                                   {"namespace": self.ns, "range": f"[{self.min}, {self.max})",
+                                    "migrationId": self.migration_id})
+        timeout_s = float(parameters.value(self.state.server, "receiveChunkWaitForRangeDeleterTimeoutMS")) / 1000
+        if not await deleter.wait_until(clean, timeout_s):
+            raise CommandError("ExceededTimeLimit", "Exceeded deadline waiting for overlapping range deletion to "
+                               "finish")
 
     async def _clone(self, coll: Collection) -> None:
         while True:
@@ -165,13 +193,16 @@ class MigrationDestination:
             if not docs:
                 return
             self._check_primary()
+            inserted = 0
             with self._migrating():
                 for doc in docs:
                     existing = coll.get(doc["_id"])
                     if existing is None:
                         coll.insert(doc)
+                        inserted += 1
                     else:
                         coll.replace(existing, doc)
+            self.state.range_deleter.add_orphans(self.migration_id, inserted)
             self.counts["cloned"] += len(docs)
             self.counts["clonedBytes"] += int(reply.get("size", 0))
 
@@ -183,26 +214,34 @@ class MigrationDestination:
         if not deleted and not reload:
             return False
         self._check_primary()
+        delta = 0
         with self._migrating():
             for key in deleted:
                 existing = coll.get(key["_id"])
                 if existing is not None and in_range(self.table, existing, self.low, self.high):
                     coll.delete(existing)
+                    delta -= 1
             for doc in reload:
                 existing = coll.get(doc["_id"])
                 if existing is None:
                     coll.insert(doc)
+                    delta += 1
                 else:
                     coll.replace(existing, doc)
+        self.state.range_deleter.add_orphans(self.migration_id, delta)
         self.counts[phase] += len(deleted) + len(reload)
         return True
 
     def _cleanup(self) -> None:
-        """A failed or aborted migration: the received documents are orphans; delete them in the background."""
+        """A failed or aborted migration: the received documents are orphans; delete them in the background
+        (only where this node is still primary: otherwise the next primary resolves the pending task)."""
+        repl = self.state.server.repl
+        if repl is not None and not repl.is_writable_primary:
+            return
         deleter = self.state.range_deleter
-        task = deleter.pending.get(self.migration_id)
-        if task is not None:
-            deleter.schedule(task)
+        task = deleter.task(self.migration_id)
+        if task is not None and task.get("pending"):
+            deleter.mark_ready(self.migration_id, deleter.count_in_range(task))
 
     @contextlib.contextmanager
     def _migrating(self) -> Iterator[None]:

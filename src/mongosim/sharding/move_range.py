@@ -1,8 +1,10 @@
-"""Data placement commands the config server coordinates: moveRange (and moveChunk through it), where the
-donor shard primary does the copying, and movePrimary, which moves a database's unsharded collections.
+"""Data placement the config server coordinates: moveRange (and moveChunk through it), where the donor shard
+primary does the copying. (movePrimary is coordinated by the database's primary shard: ``move_primary``.)
 
-moveRange: the range must lie within one chunk (its max defaults to the chunk's max); a range inside a chunk
-is split off first, as the donor does before a real migration. The migration is recorded in
+moveRange: the range must lie within one chunk; a range inside a chunk is split off first, as the donor does
+before a real migration. Given only ``min`` (or only ``max``), the donor computes the other bound so that about
+one chunk size (the collection's ``maxChunkSizeBytes``, else config.settings ``chunksize``) moves, and the
+commit splits the chunk there. The migration is recorded in
 config.migrations while it runs, and logged to config.changelog (moveChunk.start, then moveChunk.from with the
 donor's step timings and ``note: "success"``, written by the donor; or ``note: "aborted"``, written here when
 the donor fails), which sh.status() counts.
@@ -13,14 +15,16 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from bson.int64 import Int64
+
 from mongosim.errors import CommandError
-from mongosim.sharding.catalog import DATABASES, MIGRATIONS
+from mongosim.sharding.catalog import MIGRATIONS
 from mongosim.sharding.chunk_ops import check_key, owning_chunk, sharded_collection, split_chunk
-from mongosim.sharding.configsvr import check_database_name
 from mongosim.sharding.remote import raise_for
-from mongosim.sharding.shardkey import ShardKeyPattern, render_key
+from mongosim.sharding.shardkey import KeyValue, ShardKeyPattern, render_key
 
 if TYPE_CHECKING:
+    from mongosim.sharding.catalog import Catalog
     from mongosim.sharding.configsvr import ConfigServer
 
 # A migration may take long (big ranges, throttled secondaries): the donor is given this long to finish.
@@ -31,7 +35,8 @@ _REPLY_NOISE = frozenset({"ok", "$clusterTime", "operationTime", "errmsg", "code
 async def move_range(role: ConfigServer, ns: Any, to_shard: Any, low: Any, high: Any = None, *,
                      wait_for_delete: bool = False, force_jumbo: bool = False,
                      secondary_throttle: bool = False) -> dict[str, Any]:
-    """Move [low, high) to ``to_shard``; returns the donor's reply (``{}`` when nothing had to move)."""
+    """Move [low, high) to ``to_shard``; returns the donor's reply (``{}`` when nothing had to move). One bound
+    may be None: the donor then computes it (about a chunk size of data, 8.0's moveRange with min or max only)."""
     if not isinstance(ns, str):
         raise CommandError("InvalidNamespace", f"Invalid namespace specified '{ns}'")
     catalog = role.catalog
@@ -39,14 +44,17 @@ async def move_range(role: ConfigServer, ns: Any, to_shard: Any, low: Any, high:
     pattern = ShardKeyPattern(coll["key"])
     if not isinstance(to_shard, str) or catalog.shard(to_shard) is None:
         raise CommandError("ShardNotFound", f"Could not find shard {to_shard}")
-    low = check_key(pattern, low, "min")
+    if low is None and high is None:
+        raise CommandError("InvalidOptions", "Missing required parameter 'min' or 'max'")
+    low = None if low is None else check_key(pattern, low, "min")
+    high = None if high is None else check_key(pattern, high, "max")
     async with role.locked(ns):
-        chunk = owning_chunk(catalog, coll, low)
-        high = chunk["max"] if high is None else check_key(pattern, high, "max")
-        if pattern.sort_key(high) <= pattern.sort_key(low):
-            raise CommandError("InvalidOptions", f"min {render_key(low)} must be below max {render_key(high)}")
-        if pattern.sort_key(high) > pattern.sort_key(chunk["max"]):
-            raise CommandError("IllegalOperation", f"The range [{render_key(low)}, {render_key(high)}) of {ns} "
+        chunk = owning_chunk(catalog, coll, low) if low is not None else _chunk_ending_at(catalog, coll, high)
+        first, last = low if low is not None else chunk["min"], high if high is not None else chunk["max"]
+        if pattern.sort_key(last) <= pattern.sort_key(first):
+            raise CommandError("InvalidOptions", f"min {render_key(first)} must be below max {render_key(last)}")
+        if pattern.sort_key(last) > pattern.sort_key(chunk["max"]):
+            raise CommandError("IllegalOperation", f"The range [{render_key(first)}, {render_key(last)}) of {ns} "
                                "spans more than one chunk")
         donor = chunk["shard"]
         if donor == to_shard:
@@ -54,20 +62,25 @@ async def move_range(role: ConfigServer, ns: Any, to_shard: Any, low: Any, high:
         target = catalog.shard(to_shard)
         if target is not None and target.get("draining"):
             raise CommandError("IllegalOperation", f"Can't move chunk to shard {to_shard} because it is draining")
-        inside = [p for p in (low, high)
-                  if pattern.sort_key(chunk["min"]) < pattern.sort_key(p) < pattern.sort_key(chunk["max"])]
+        inside = [p for p in (low, high) if p is not None
+                  and pattern.sort_key(chunk["min"]) < pattern.sort_key(p) < pattern.sort_key(chunk["max"])]
         if inside:
             split_chunk(catalog, ns, inside, chunk_min=chunk["min"], chunk_max=chunk["max"])
-        migration = {"_id": f"{ns}-{_key_id(low)}", "ns": ns, "min": low, "max": high, "fromShard": donor,
-                     "toShard": to_shard, "waitForDelete": wait_for_delete, "forceJumbo": force_jumbo,
-                     "secondaryThrottle": secondary_throttle}
+        # A missing bound is the donor's to compute: it is absent from the record and the request alike.
+        bounds = {k: v for k, v in (("min", low), ("max", high)) if v is not None}
+        migration = {"_id": f"{ns}-{_key_id(low if low is not None else first)}", "ns": ns, **bounds,
+                     "fromShard": donor, "toShard": to_shard, "waitForDelete": wait_for_delete,
+                     "forceJumbo": force_jumbo, "secondaryThrottle": secondary_throttle}
         catalog.save(MIGRATIONS, migration)
-        catalog.log_change("moveChunk.start", ns, {"min": low, "max": high, "from": donor, "to": to_shard})
+        catalog.log_change("moveChunk.start", ns, {**bounds, "from": donor, "to": to_shard})
         await catalog.majority()
-        request = {"_shardsvrMoveRange": ns, "toShard": to_shard, "min": low, "max": high,
+        max_bytes = coll.get("maxChunkSizeBytes")  # configureCollectionBalancing's, else the balancer's chunksize
+        request = {"_shardsvrMoveRange": ns, "toShard": to_shard, **bounds,
                    "waitForDelete": wait_for_delete, "forceJumbo": force_jumbo,
                    "secondaryThrottle": secondary_throttle, "fromShard": donor, "epoch": coll["lastmodEpoch"],
-                   "collectionTimestamp": coll["timestamp"], "maxChunkSizeBytes": catalog.chunk_size_bytes(),
+                   "collectionTimestamp": coll["timestamp"],
+                   "maxChunkSizeBytes": Int64(max_bytes if isinstance(max_bytes, int) and max_bytes > 0
+                                              else catalog.chunk_size_bytes()),
                    "writeConcern": {"w": "majority"}}
         started = time.monotonic()
         try:
@@ -79,68 +92,20 @@ async def move_range(role: ConfigServer, ns: Any, to_shard: Any, low: Any, high:
             if reply.get("ok") != 1:
                 # The donor logs moveChunk.from when it succeeds; a failed migration is logged here.
                 catalog.log_change("moveChunk.from", ns, {
-                    "min": low, "max": high, "from": donor, "to": to_shard, "note": "aborted",
+                    **bounds, "from": donor, "to": to_shard, "note": "aborted",
                     "errmsg": reply.get("errmsg", ""), "totalTimeMillis": int((time.monotonic() - started) * 1000)},
                     shard=donor)
             await catalog.majority()
         return {k: v for k, v in raise_for(reply).items() if k not in _REPLY_NOISE}
 
 
+def _chunk_ending_at(catalog: Catalog, coll: dict[str, Any], high: KeyValue) -> dict[str, Any]:
+    """The chunk whose max is ``high``, else the one holding it (8.0's getChunkForMaxBound)."""
+    pattern = ShardKeyPattern(coll["key"])
+    bound = pattern.sort_key(high)
+    ending = next((c for c in catalog.chunks(coll["uuid"]) if pattern.sort_key(c["max"]) == bound), None)
+    return ending if ending is not None else owning_chunk(catalog, coll, high)
+
+
 def _key_id(key: dict[str, Any]) -> str:
     return "_".join(f"{field}_{value!r}" for field, value in key.items())
-
-
-async def move_primary(role: ConfigServer, db: Any, to_shard: Any) -> None:
-    """Make ``to_shard`` the database's primary shard: its unsharded collections are copied there (documents
-    and indexes), the catalog entry changes (a new database version), then the old copies are dropped."""
-    check_database_name(db)
-    catalog = role.catalog
-    if not isinstance(to_shard, str) or catalog.shard(to_shard) is None:
-        raise CommandError("ShardNotFound", f"Could not find shard {to_shard}")
-    async with role.locked(db):
-        database = catalog.database(db)
-        if database is None:
-            raise CommandError("NamespaceNotFound", f"Database {db} not found")
-        source = database["primary"]
-        if source == to_shard:
-            return
-        sharded = {c["_id"] for c in catalog.find("collections") if not c.get("unsplittable")}
-        listed = await role.shard_command(source, db, {"listCollections": 1, "filter": {"type": "collection"}})
-        names = [c["name"] for c in listed.get("cursor", {}).get("firstBatch", [])
-                 if f"{db}.{c['name']}" not in sharded and not c["name"].startswith("system.")]
-        catalog.log_change("movePrimary.start", db, {"from": source, "to": to_shard, "collections": names})
-        for name in names:
-            await _copy_collection(role, source, to_shard, db, name)
-        database["primary"] = to_shard
-        version = dict(database["version"])
-        version["lastMod"] = int(version.get("lastMod", 1)) + 1
-        version["timestamp"] = catalog.now_ts()
-        database["version"] = version
-        catalog.save(DATABASES, database)
-        catalog.log_change("movePrimary.commit", db, {"from": source, "to": to_shard})
-        await catalog.majority()
-        for name in names:
-            await role.shard_command(source, db, {"drop": name, "writeConcern": {"w": "majority"}}, check=False)
-
-
-async def _copy_collection(role: ConfigServer, source: str, target: str, db: str, name: str) -> None:
-    existing = await role.shard_command(target, db, {"count": name})
-    if int(existing.get("n", 0)):
-        raise CommandError("NamespaceExists", f"movePrimary failed: destination shard {target} already holds "
-                           f"documents in {db}.{name}")
-    indexes = (await role.shard_command(source, db, {"listIndexes": name})).get("cursor", {}).get("firstBatch", [])
-    specs = [{k: v for k, v in spec.items() if k not in ("v", "ns")} for spec in indexes if spec.get("name") != "_id_"]
-    await role.shard_command(target, db, {"create": name}, check=False)
-    if specs:
-        await role.shard_command(target, db, {"createIndexes": name, "indexes": specs})
-    reply = await role.shard_command(source, db, {"find": name, "batchSize": 1000})
-    cursor = reply["cursor"]
-    while True:
-        batch = cursor.get("firstBatch", cursor.get("nextBatch", []))
-        if batch:
-            await role.shard_command(target, db, {"insert": name, "documents": batch, "ordered": False})
-        if not cursor.get("id"):
-            break
-        reply = await role.shard_command(source, db, {"getMore": cursor["id"], "collection": name,
-                                                      "batchSize": 1000})
-        cursor = reply["cursor"]

@@ -3,7 +3,8 @@ its primary, run commands there, retarget when the primary changes.
 
 A connection string is ``"setName/host:port,host:port"``. The primary is found by asking the members ``hello``
 and kept until a reply says the node is no longer primary or a connection fails; then it is searched again
-until the call's deadline. Every request goes through ``PeerClient`` (one connection per host).
+until the call's deadline. Every request goes through the host's ``ConnectionPool``, so concurrent requests
+to one member each have their own connection.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import time
 from typing import Any
 
 from mongosim.errors import CommandError
-from mongosim.repl.peer import PeerClient, PeerError
+from mongosim.repl.peer import PeerError
 from mongosim.sharding import router_codes as _codes  # noqa: F401 - registers the sharding code names
+from mongosim.sharding.conn_pool import ConnectionPool
 
 # Replies that mean "ask the new primary": NotWritablePrimary, PrimarySteppedDown, InterruptedDueToReplStateChange,
 # NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary, ShutdownInProgress, InterruptedAtShutdown.
@@ -45,7 +47,7 @@ class RemoteSet:
         self.name = name
         self.hosts = list(hosts)
         self.primary: str | None = None
-        self._clients: dict[str, PeerClient] = {}
+        self._clients: dict[str, ConnectionPool] = {}
 
     @classmethod
     def from_connection_string(cls, conn: str) -> RemoteSet:
@@ -60,12 +62,18 @@ class RemoteSet:
         self.hosts = list(hosts)
         if self.primary not in self.hosts:
             self.primary = None
+        for gone in [h for h in self._clients if h not in self.hosts]:
+            self._clients.pop(gone).close()
 
-    def client(self, host: str) -> PeerClient:
+    def client(self, host: str) -> ConnectionPool:
         client = self._clients.get(host)
         if client is None:
-            client = self._clients[host] = PeerClient(host, connect_timeout_s=5.0)
+            client = self._clients[host] = ConnectionPool(host)
         return client
+
+    def pool_stats(self) -> dict[str, dict[str, int]]:
+        """``connPoolStats``' per-host fields for each member this process has connections to."""
+        return {host: pool.stats() for host, pool in self._clients.items()}
 
     async def find_primary(self, deadline: float) -> str:
         """The primary's host, searched until ``deadline`` (``time.monotonic()``); FailedToSatisfyReadPreference
@@ -91,7 +99,7 @@ class RemoteSet:
         until ``timeout_s``; raises HostUnreachable when no primary answers."""
         deadline = time.monotonic() + timeout_s
         while True:
-            host = await self.find_primary(deadline)
+            host = self.primary if self.primary is not None else await self.find_primary(deadline)
             try:
                 reply = await self.command_on(host, db, cmd, max(1.0, deadline - time.monotonic()))
             except PeerError as exc:
@@ -109,7 +117,7 @@ class RemoteSet:
     async def command_on(self, host: str, db: str, cmd: dict[str, Any], timeout_s: float = 60.0) -> dict[str, Any]:
         """Run ``cmd`` on one member (as the primary would be asked: cursors live on the member that opened
         them); raises PeerError when no reply arrives."""
-        return await self.client(host).command(db, {**cmd, "$readPreference": _PRIMARY}, timeout_s)
+        return await self.client(host).command(db, cmd, timeout_s, read_preference=_PRIMARY)
 
     def close(self) -> None:
         for client in self._clients.values():

@@ -118,6 +118,16 @@ class Router:
         else:
             self.catalog.invalidate(ns)
 
+    def pool_stats(self) -> dict[str, dict[str, int]]:
+        """The connections this router holds to config servers and shards, by host (``connPoolStats.hosts``)."""
+        hosts: dict[str, dict[str, int]] = {}
+        for remote in (self.config, self.config_admin, *self.catalog.known_shards().values()):
+            for host, stats in remote.pool_stats().items():
+                into = hosts.setdefault(host, dict.fromkeys(stats, 0))
+                for key, value in stats.items():
+                    into[key] += value
+        return hosts
+
     # ------------------------------------------------------------------------------------------ config.mongos
     async def register(self) -> None:
         """Upsert this router's ``config.mongos`` document (``type_mongos``), as the sharding uptime reporter

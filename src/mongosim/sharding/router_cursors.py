@@ -149,7 +149,9 @@ class MergeStream:
         return out
 
     async def close(self) -> None:
-        await asyncio.gather(*(r.kill() for r in self.remotes))
+        live = [r for r in self.remotes if r.live]
+        if live:
+            await asyncio.gather(*(r.kill() for r in live))
 
 
 class ListStream:

@@ -165,7 +165,8 @@ async def _send_groups(router: Router, kind: str, db: str, base: dict[str, Any],
         result.errors.extend(unplaced)
         return []
     retry: list[int] = []
-    for sent, reply in await asyncio.gather(*(send(s, ix) for s, ix in groups)):
+    replies = [await send(*groups[0])] if len(groups) == 1 else await asyncio.gather(*(send(s, ix) for s, ix in groups))
+    for sent, reply in replies:
         retry.extend(_absorb(result, sent, reply, ordered=False))
     result.errors.extend(unplaced)
     return sorted(retry)

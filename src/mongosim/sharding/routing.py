@@ -35,6 +35,9 @@ class RoutingTable:
         self.timestamp = timestamp
         self.chunks = sorted(chunks, key=lambda c: pattern.sort_key(c.min))
         self._mins = [pattern.sort_key(c.min) for c in self.chunks]
+        # Versions asked for on every routed operation, computed once (a table is never changed once built).
+        self._shard_versions: dict[str, ChunkVersion] = {}
+        self._collection_version: ChunkVersion | None = None
 
     @classmethod
     def from_documents(cls, coll_doc: dict[str, Any], chunk_docs: list[dict[str, Any]]) -> RoutingTable:
@@ -64,11 +67,15 @@ class RoutingTable:
 
     @property
     def collection_version(self) -> ChunkVersion:
-        return self._version_of(self.chunks)
+        if self._collection_version is None:
+            self._collection_version = self._version_of(self.chunks)
+        return self._collection_version
 
     def shard_version(self, shard: str) -> ChunkVersion:
         """The highest chunk version among the shard's chunks (0|0 with the collection's epoch when it owns none)."""
-        owned = [c for c in self.chunks if c.shard == shard]
-        if not owned:
-            return ChunkVersion(0, 0, self.epoch, self.timestamp)
-        return self._version_of(owned)
+        version = self._shard_versions.get(shard)
+        if version is None:
+            owned = [c for c in self.chunks if c.shard == shard]
+            version = self._version_of(owned) if owned else ChunkVersion(0, 0, self.epoch, self.timestamp)
+            self._shard_versions[shard] = version
+        return version

@@ -166,7 +166,10 @@ class ShardingState:
         ns = _namespace(ctx, spec.name)
         if ns is None:
             return None
-        blocked = spec.name in WRITE_NAMES and ns in self.critical_sections
+        # A collection's critical section (a migration, a drop) is keyed by its namespace, a database's
+        # (movePrimary, dropDatabase) by the database name.
+        blocked = spec.name in WRITE_NAMES and (ns in self.critical_sections
+                                                 or ns.partition(".")[0] in self.critical_sections)
         if received is None and not blocked:
             return None
         if not isinstance(received, dict) and received is not None:
@@ -181,8 +184,8 @@ class ShardingState:
 
     async def _check_slow(self, ctx: CommandContext, name: str, ns: str, received: dict[str, Any] | None,
                           blocked: bool) -> None:
-        if blocked:
-            event = self.critical_sections.get(ns)
+        for key in (ns, ns.partition(".")[0]) if blocked else ():
+            event = self.critical_sections.get(key)
             if event is not None:
                 released = await ctx.wait_for(event, CRITICAL_SECTION_WAIT_S)
                 if not released and received is not None:
@@ -278,3 +281,6 @@ async def install(server: Server) -> None:
     server.before_command.append(state.before_command)
     state.identity  # noqa: B018 - loaded (and logged) at start-up when this member already has one
     server.shutdown_hooks.append(state.range_deleter.stop)
+    if server.repl is not None:  # the range deleter resumes its persisted tasks on every step-up
+        server.repl.step_up_hooks.append(state.range_deleter.on_step_up)
+        server.repl.state_listeners.append(state.range_deleter.on_state_change)

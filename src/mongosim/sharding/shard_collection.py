@@ -4,7 +4,9 @@ exist on the database's primary shard, and record the collection and its initial
 Since 6.0 sharding a missing collection (or database) creates it. The supporting index is an index whose key
 starts with the shard key (the hashed field hashed), neither sparse nor partial; an empty collection gets one
 created, a non-empty one must already have it. Sharding again with the same key and options succeeds and
-changes nothing; with different ones it fails (AlreadyInitialized).
+changes nothing; with different ones it fails (AlreadyInitialized). Zone ranges defined for the namespace
+before it is sharded must fit the key; on an empty collection they decide the initial chunks (one per range, on
+the zone's shards, gaps dealt to every shard); otherwise the balancer moves the data into its zones later.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from bson.objectid import ObjectId
 
 from mongosim.errors import CommandError
+from mongosim.sharding import zones
 from mongosim.sharding.catalog import CHUNKS, COLLECTIONS, chunk_document, collection_document
-from mongosim.sharding.initial_split import initial_chunks
+from mongosim.sharding.initial_split import InitialChunk, initial_chunks
 from mongosim.sharding.shardkey import ShardKeyPattern
 from mongosim.sharding.versions import ChunkVersion
 
@@ -88,8 +91,17 @@ async def shard_collection(role: ConfigServer, ns: Any, cmd: dict[str, Any]) -> 
             raise CommandError("AlreadyInitialized", f"sharding already enabled for collection {ns}")
         primary = (await role.create_database(db))["primary"]
         uuid, options, empty = await _prepare_primary(role, primary, db, coll_name, pattern, unique)
-        shards = [s["_id"] for s in catalog.shards() if not s.get("draining")]
-        chunks = initial_chunks(pattern, primary, shards, empty=empty, num_initial_chunks=num_initial)
+        shard_docs = [s for s in catalog.shards() if not s.get("draining")]
+        shards = [s["_id"] for s in shard_docs]
+        zone_ranges = zones.ranges_of(catalog, ns)
+        zones.check_against_shard_key(pattern, zone_ranges)
+        if zone_ranges and empty:
+            # Zone ranges defined before sharding place the initial chunks (SingleChunkPerTagSplitPolicy).
+            placed = zones.initial_zone_chunks(pattern, zones.ranges_of(catalog, ns, pattern.fields),
+                                               zones.zone_shards(shard_docs), shards)
+            chunks = [InitialChunk(low, high, shard, 1, i) for i, (low, high, shard) in enumerate(placed)]
+        else:
+            chunks = initial_chunks(pattern, primary, shards, empty=empty, num_initial_chunks=num_initial)
         for shard in sorted({c.shard for c in chunks} - {primary}):
             await _create_on(role, shard, db, coll_name, uuid, options, pattern, unique)
         catalog.check_primary()

@@ -1,13 +1,12 @@
-"""What a shard reports about its share of a collection: data size and document count without orphans (the
-documents of ranges it is deleting or still receiving), for ``_shardsvrGetStatsForBalancing``."""
+"""What a shard reports about its share of a collection: data size and document count without orphans, for
+``_shardsvrGetStatsForBalancing``. As in 8.0, the orphans are the ``numOrphanDocs`` of the collection's range
+deletion tasks (documents of ranges being deleted, or still being received), at the average document size."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import bson
-
-from mongosim.sharding.filtering import in_range
+from mongosim.sharding.range_deleter import orphan_count
 
 if TYPE_CHECKING:
     from mongosim.sharding.shard import ShardingState
@@ -20,12 +19,5 @@ def owned_size(state: ShardingState, ns: str) -> tuple[int, int]:
     coll = storage.get_collection(db, name) if storage is not None else None
     if coll is None:
         return 0, 0
-    ranges = state.range_deleter.orphan_ranges(ns)
-    if not ranges:
-        return coll.data_size(), 0
-    orphans = orphan_bytes = 0
-    for doc in coll.documents():
-        if any(in_range(table, doc, low, high) for table, low, high in ranges):
-            orphans += 1
-            orphan_bytes += len(bson.encode(doc))
-    return max(0, coll.data_size() - orphan_bytes), orphans
+    orphans = min(orphan_count(storage, coll.uuid), len(coll))
+    return max(0, coll.data_size() - orphans * coll.avg_obj_size()), orphans
