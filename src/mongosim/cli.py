@@ -14,7 +14,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import json_util
 
@@ -29,6 +29,9 @@ from mongosim.optiontable import (
     render_help,
 )
 from mongosim.validate import canonicalize, validate
+
+if TYPE_CHECKING:
+    from mongosim.audit.options import AuditOptions
 
 __all__ = ["OptionsError", "ServerConfig", "parse_args", "render_help", "version_info", "version_text"]
 
@@ -243,6 +246,13 @@ class ServerConfig:
         return None if text is None else parse_filter(str(text))
 
     @property
+    def audit_options(self) -> AuditOptions:
+        """``auditLog.*`` (mongosim.audit.options): destination, format, absolute path, filter."""
+        from mongosim.audit.options import from_config
+
+        return from_config(self)
+
+    @property
     def slowms(self) -> int:
         return int(self.get("operationProfiling.slowOpThresholdMs", 100))
 
@@ -274,6 +284,14 @@ class ServerConfig:
     @property
     def tls_ca_file(self) -> str | None:
         return self._abs(self.get_str("net.tls.CAFile"))
+
+    @property
+    def tls_cluster_ca_file(self) -> str | None:
+        return self._abs(self.get_str("net.tls.clusterCAFile"))
+
+    @property
+    def tls_cluster_password(self) -> str | None:
+        return self.get_str("net.tls.clusterPassword")
 
     @property
     def tls_crl_file(self) -> str | None:
@@ -393,4 +411,8 @@ def parse_args(process: str, argv: list[str], cwd: str | None = None) -> ServerC
     # Convert now so a bad --setParameter or profile filter fails at start-up, as in mongod.
     config.set_parameters  # noqa: B018
     config.profile_filter  # noqa: B018
+    # PSMDB checks its audit options in start-up initializers, after the server's own (AuditOptionsError).
+    from mongosim.audit.options import check_startup
+
+    check_startup(config)
     return config

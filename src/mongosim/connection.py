@@ -18,7 +18,8 @@ import uuid
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from mongosim import commands, logs
+from mongosim import commands, logs, tls
+from mongosim.auth.session import AuthSession
 from mongosim.context import CommandContext
 from mongosim.errors import CloseConnection, CommandError, ProtocolError
 from mongosim.wire import messages as wire
@@ -49,10 +50,14 @@ class Connection(asyncio.Protocol):
         self.hello_count = 0
         self.created = time.time()
         self.current: CommandContext | None = None
-        # Filled in by the auth layer: [{"user": ..., "db": ...}]
-        self.authenticated_users: list[dict[str, str]] = []
+        # Who the client authenticated as and what that allows (mongosim.auth.session).
+        self.auth = AuthSession(self)
         self.state: dict[str, Any] = {}
         self.transport: asyncio.Transport | None = None
+        # TLS (mongosim.tls): the first bytes while it is not known whether the client speaks TLS, then the
+        # session (which is also ``transport``) when it does.
+        self.tls_pending: bytearray | None = None
+        self.tls: tls.TlsSession | None = None
         self._buffer = bytearray()
         self._response_ids = itertools.count(1)
         self._pending: asyncio.Task[None] | None = None
@@ -90,11 +95,16 @@ class Connection(asyncio.Protocol):
         self.local = format_address(transport.get_extra_info("sockname"))
         self.id = server.register_connection(self)
         self.state["uuid"] = str(uuid.uuid4())
+        self.tls_pending = bytearray()  # mongosim.tls.receive looks at the first bytes, whatever the mode
         server.log.info("NETWORK", logs.ID_CONN_ACCEPTED, "listener", "Connection accepted",
                         {"remote": self.remote, "isLoadBalanced": False, "uuid": {"$uuid": self.state["uuid"]},
                          "connectionId": self.id, "connectionCount": len(server.connections)})
 
     def data_received(self, data: bytes) -> None:
+        if self.tls_pending is not None or self.tls is not None:
+            data = tls.receive(self, data)
+            if not data:
+                return
         self._buffer += data
         self._process()
 

@@ -52,9 +52,9 @@ def op_document(server: Server, ctx: CommandContext) -> dict[str, Any]:
     doc = _client_fields(server, ctx.conn)
     doc["active"] = True
     doc["currentOpTime"] = current_op_time()
-    users = ctx.conn.authenticated_users if ctx.conn is not None else []
+    users = ctx.conn.auth.user_documents() if ctx.conn is not None else []
     if users:
-        doc["effectiveUsers"] = [dict(user) for user in users]
+        doc["effectiveUsers"] = users
     doc["threaded"] = True
     doc["opid"] = ctx.opid
     if isinstance(ctx.cmd.get("lsid"), dict):
@@ -130,7 +130,7 @@ def parse_stage_spec(spec: Any) -> dict[str, bool]:
 
 def collect(server: Server, requester: Connection | None, options: dict[str, bool]) -> list[dict[str, Any]]:
     """The $currentOp stage output: active operations, then idle connections and cursors when asked."""
-    own_only = not options.get("allUsers", False) and bool(requester and requester.authenticated_users
+    own_only = not options.get("allUsers", False) and bool(requester and requester.auth.users
                                                             and server.config.auth)
     docs: list[dict[str, Any]] = []
     busy: set[int] = set()
@@ -138,7 +138,7 @@ def collect(server: Server, requester: Connection | None, options: dict[str, boo
         if ctx.conn is not None:
             busy.add(ctx.conn.id)
             if own_only and requester is not None and \
-                    ctx.conn.authenticated_users != requester.authenticated_users:
+                    ctx.conn.auth.users != requester.auth.users:
                 continue
         docs.append(op_document(server, ctx))
     if options.get("idleConnections"):

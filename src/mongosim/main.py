@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from mongosim import logs, proctitle
+from mongosim.audit.options import AuditOptionsError
 from mongosim.cli import OptionsError, ServerConfig, parse_args, render_help, version_info, version_text
 from mongosim.daemon import ReadyPipe, fork_server
 from mongosim.server import Server, StartupError
@@ -156,11 +157,35 @@ def _check_dbpath(config: ServerConfig, logger: logs.Logger) -> int:
     return EXIT_NEED_DBPATH
 
 
-def _rotate_logs(config: ServerConfig, logger: logs.Logger) -> None:
+def _set_up_security_key(config: ServerConfig, logger: logs.Logger) -> bool:
+    """--keyFile: read the key(s) for internal authentication before anything else, as mongod does while it
+    creates its service context; a bad file is logged (never its content) and stops the process."""
+    from mongosim.auth import credentials, internal
+    from mongosim.parameters import initial_values
+
+    path = config.key_file
+    if path is None:
+        internal.configure(None)
+        return True
+    try:
+        auth = internal.load(path, iterations=credentials.iterations_from(initial_values(config.set_parameters)),
+                             cluster_auth_mode=config.cluster_auth_mode,
+                             transition_to_auth=config.transition_to_auth)
+    except internal.KeyFileError as exc:
+        for severity, component, msg_id, msg, attr in internal.startup_failure_lines(exc):
+            logger.log(severity, component, msg_id, "main", msg, attr)
+        return False
+    internal.configure(auth)
+    return True
+
+
+def _rotate_logs(config: ServerConfig, logger: logs.Logger, server: Server) -> None:
     # Written before the rename, so it ends the old file as in mongod; Logger.rotate picks its own suffix.
     logger.info("CONTROL", logs.ID_LOG_ROTATE, "SignalHandler", "Log rotation initiated",
                 {"suffix": _terse_now(), "logType": "server"})
     logger.rotate(config.log_rotate)
+    if server.audit is not None:  # SIGUSR1 rotates every log, the audit log included
+        server.audit.rotate(config.log_rotate)
 
 
 async def _serve(config: ServerConfig, logger: logs.Logger, ready: ReadyPipe | None) -> int:
@@ -180,11 +205,11 @@ async def _serve(config: ServerConfig, logger: logs.Logger, ready: ReadyPipe | N
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_terminate, sig)
-    loop.add_signal_handler(signal.SIGUSR1, _rotate_logs, config, logger)
+    loop.add_signal_handler(signal.SIGUSR1, _rotate_logs, config, logger, server)
     try:
         await server.start()
     except StartupError as exc:
-        if exc.exit_code != 48:  # the listener already logged its own failure
+        if exc.exit_code != 48 and not exc.logged:  # the listener already logged its own failure
             component = "STORAGE" if exc.exit_code == EXIT_NEED_DBPATH else "CONTROL"
             logger.error(component, ID_STARTUP_FAILED, _ctx(config), "DBException in initAndListen, terminating",
                          {"error": str(exc)})
@@ -210,6 +235,8 @@ def serve(config: ServerConfig, ready: ReadyPipe | None = None) -> int:
     if isinstance(logger, int):
         return logger
     try:
+        if not _set_up_security_key(config, logger):
+            return EXIT_FAILURE
         _log_startup(config, logger)
         code = _write_pidfile(config, logger) or _check_dbpath(config, logger)
         if code:
@@ -245,6 +272,13 @@ def run(process: str, argv: list[str]) -> int:
     """Everything ``mongod``/``mongos`` does with its command line; returns the exit code."""
     try:
         config = parse_args(process, argv)
+    except AuditOptionsError as exc:
+        # A failed start-up initializer, not a usage error: mongod logs it to stdout and exits 1.
+        line = logs.format_line("F", "CONTROL", ID_GLOBAL_INIT_FAILED, "main", "Error during global initialization",
+                                {"error": exc.error_document()})
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+        return exc.exit_code
     except OptionsError as exc:
         sys.stderr.write(f"{exc.message}\ntry '{process} --help' for more information\n")
         return exc.exit_code

@@ -26,7 +26,7 @@ SHARDING = "Sharding options"
 STORAGE = "Storage options"
 TLS = "TLS Options"
 WIRED_TIGER = "WiredTiger options"
-AUDIT = "AuditLog Options"
+AUDIT = "Audit Options"
 
 SECTIONS = {
     "mongod": (GENERAL, REPLICATION, REPLICA_SET, SHARDING, STORAGE, TLS, WIRED_TIGER, AUDIT),
@@ -240,15 +240,18 @@ OPTIONS: tuple[Option, ...] = (
     Option("storage.wiredTiger.indexConfig.prefixCompression", "bool", "Use prefix compression on row-store "
            "leaf pages", flag="wiredTigerIndexPrefixCompression", section=WIRED_TIGER, processes=MONGOD,
            default="1", modelled=False),
-    # ---------------------------------------------------------------- audit log (accepted, not modelled)
-    Option("auditLog.destination", "string", "Destination of audit log output. (console/syslog/file)",
-           flag="auditDestination", section=AUDIT, modelled=False),
-    Option("auditLog.format", "string", "Format of the audit log, if logging to a file. (BSON/JSON)",
-           flag="auditFormat", section=AUDIT, modelled=False),
-    Option("auditLog.path", "string", "Path to audit log file, if logging to a file", flag="auditPath",
-           section=AUDIT, modelled=False),
-    Option("auditLog.filter", "string", "Filter spec to screen audit records", flag="auditFilter", section=AUDIT,
-           modelled=False),
+    # ---------------------------------------------------------------- audit log (PSMDB's, mongosim.audit)
+    Option("auditLog.destination", "string", "Turns auditing on and says where events go (file, console or "
+           "syslog)", flag="auditDestination", section=AUDIT),
+    Option("auditLog.format", "string", "Format of an audit file: JSON (the default) or BSON",
+           flag="auditFormat", section=AUDIT),
+    Option("auditLog.filter", "string", "Query document an event must match to be recorded",
+           flag="auditFilter", section=AUDIT),
+    Option("auditLog.path", "string", "Audit file path and name (default: auditLog.json beside the log file)",
+           flag="auditPath", section=AUDIT),
+    # PSMDB's older YAML spelling (audit.*), folded into auditLog.* by validate.canonicalize.
+    *(Option(f"audit.{leaf}", "string", section=AUDIT, hidden=True)
+      for leaf in ("destination", "format", "filter", "path")),
 )
 
 BY_PATH: dict[str, Option] = {opt.path: opt for opt in OPTIONS}

@@ -137,9 +137,8 @@ def profile_document(ctx: CommandContext, reply: dict[str, Any], reslen: int, mi
     doc["client"] = _client_ip(conn.remote) if conn is not None else ""
     if conn is not None and conn.app_name:
         doc["appName"] = conn.app_name
-    users = [dict(user) for user in conn.authenticated_users] if conn is not None else []
-    doc["allUsers"] = users
-    doc["user"] = f"{users[0]['user']}@{users[0]['db']}" if users else ""
+    doc["allUsers"] = conn.auth.user_documents() if conn is not None else []
+    doc["user"] = conn.auth.principal() if conn is not None else ""
     return doc
 
 

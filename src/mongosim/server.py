@@ -30,6 +30,7 @@ from mongosim.errors import CloseConnection, CommandError
 from mongosim.query.match import matcher
 from mongosim.stats import ServerStats
 from mongosim.storage.engine import StorageEngine
+from mongosim.tls import TlsManager, TlsSetupError
 
 _SLOW_PRE = ("planSummary", "planningTimeMicros", "nShards", "cursorid", "exhaust", "keysExamined",
              "docsExamined", "hasSortStage", "usedDisk", "fromMultiPlanner", "fromPlanCache", "nMatched",
@@ -43,11 +44,12 @@ _SECRET_FIELDS = frozenset({"pwd", "password", "payload", "saslStart", "saslCont
 
 class StartupError(Exception):
     """The server cannot start: the message mongod prints and the exit code it uses (48 address in use,
-    100 dbpath problems, 2 bad options)."""
+    100 dbpath problems, 2 bad options, 1 global initialisation). ``logged``: the failure is in the log already."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: int, *, logged: bool = False) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.logged = logged
 
 
 def redact(value: Any) -> Any:
@@ -104,6 +106,14 @@ class Server:
         self.connection_closed_hooks: list[Callable[[Connection], None]] = []
         self.before_command: list[Callable[[CommandContext, Any], Awaitable[None] | None]] = []
         self.shutdown_hooks: list[Callable[[], Awaitable[None] | None]] = []
+        # Authentication (mongosim.auth): the user directory, and a counter bumped by every user or role change
+        # so authenticated sessions know to recompute their privileges.
+        self.users: Any = None
+        self.auth_generation = 0
+        # TLS (mongosim.tls.TlsManager), None when net.tls.mode is disabled.
+        self.tls: TlsManager | None = None
+        # The audit log (mongosim.audit) when --auditDestination is set.
+        self.audit: Any = None
         commands.load_all()
         profiler.install(self)
 
@@ -118,6 +128,11 @@ class Server:
 
     async def start(self) -> None:
         """Open storage and start listening; raises StartupError with mongod's exit code on failure."""
+        try:  # certificates are read first, as mongod's global initialisation does
+            self.tls = TlsManager.start(self.config, self.log, "initandlisten" if self.process == "mongod"
+                                        else "mongosMain")
+        except TlsSetupError as exc:
+            raise StartupError(exc.errmsg, 1, logged=True) from exc
         if self.process == "mongod":
             from mongosim.storage.engine import StorageStartupError
 
@@ -126,6 +141,12 @@ class Server:
                 self.storage.open()
             except StorageStartupError as exc:
                 raise StartupError(str(exc), exc.exit_code) from exc
+        from mongosim.auth.install import install as install_auth
+
+        install_auth(self)
+        from mongosim.audit.events import install as install_audit
+
+        install_audit(self)
         port = self.config.port
         for host in self.config.bind_ips:
             try:
@@ -169,7 +190,7 @@ class Server:
 
             await install_router(self)
         self.log.info("NETWORK", logs.ID_WAITING, "listener", "Waiting for connections",
-                      {"port": self.bound_port, "ssl": "off"})
+                      {"port": self.bound_port, "ssl": "off" if self.tls is None else "on"})
 
     def add_periodic(self, name: str, interval: float, fn: Callable[[], Awaitable[None] | None]) -> None:
         async def loop() -> None:

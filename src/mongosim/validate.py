@@ -19,6 +19,9 @@ _SSL_TO_TLS = {"mode": "mode", "PEMKeyFile": "certificateKeyFile", "PEMKeyPasswo
                "allowInvalidHostnames": "allowInvalidHostnames", "allowInvalidCertificates": "allowInvalidCertificates"}
 _SSL_MODES = {"disabled": "disabled", "allowSSL": "allowTLS", "preferSSL": "preferTLS", "requireSSL": "requireTLS"}
 TLS_MODES = ("disabled", "allowTLS", "preferTLS", "requireTLS")
+TLS_PROTOCOLS = ("TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3")
+_TLS_NEEDS_MODE = ("certificateKeyFile", "clusterFile", "CAFile", "clusterCAFile", "CRLFile", "disabledProtocols",
+                   "allowConnectionsWithoutCertificates")
 CLUSTER_AUTH_MODES = ("keyFile", "sendKeyFile", "sendX509", "x509")
 
 
@@ -73,6 +76,9 @@ def canonicalize(env: dict[str, Any]) -> dict[str, Any]:
         env["security.javascriptEnabled"] = False
     if env.pop("net.bindIpAll", False):
         env["net.bindIp"] = "*"
+    for leaf in ("destination", "format", "filter", "path"):  # PSMDB's deprecated audit.* YAML names
+        if f"audit.{leaf}" in env:
+            env.setdefault(f"auditLog.{leaf}", env.pop(f"audit.{leaf}"))
     for path in [p for p in env if p.startswith("net.ssl.")]:
         value = env.pop(path)
         leaf = path.removeprefix("net.ssl.")
@@ -129,6 +135,41 @@ def _validate_sharding(process: str, env: dict[str, Any]) -> None:
                    "node as a replica set.")
 
 
+def _validate_tls(env: dict[str, Any]) -> None:
+    """mongod's ``storeSSLServerOptions`` checks (the files themselves are read at start-up, mongosim.tls)."""
+    tls_mode = env.get("net.tls.mode")
+    if tls_mode not in (None, *TLS_MODES):
+        raise _bad(f"unsupported value for tlsMode {tls_mode}")
+    protocols = env.get("net.tls.disabledProtocols")
+    if protocols is not None and str(protocols) != "none":
+        for name in (p.strip() for p in str(protocols).split(",")):
+            if name not in TLS_PROTOCOLS:
+                raise _bad(f"Unrecognized disabledProtocols '{name}'")
+    if tls_mode in (None, "disabled"):
+        # The passwords alone are tolerated (mongod also refuses them): they are harmless without a file.
+        if any(env.get(f"net.tls.{key}") for key in _TLS_NEEDS_MODE):
+            raise _bad("need to enable TLS via the sslMode/tlsMode flag when using TLS configuration parameters")
+        return
+    if not env.get("net.tls.certificateKeyFile") and not env.get("net.tls.certificateSelector"):
+        raise _bad("need tlsCertificateKeyFile or certificateSelector when TLS is enabled")
+    if env.get("net.tls.CRLFile") and not env.get("net.tls.CAFile"):
+        raise _bad("need tlsCAFile with tlsCRLFile")
+    if env.get("net.tls.allowConnectionsWithoutCertificates") and not env.get("net.tls.CAFile"):
+        raise _bad("No TLS certificate validation can be performed since no CA file has been provided; please "
+                   "specify an tlsCAFile parameter")
+    if env.get("net.tls.clusterCAFile") and not env.get("net.tls.CAFile"):
+        raise _bad("Specifying a tlsClusterCAFile requires a tlsCAFile also be specified")
+    set_parameters = env.get("setParameter") or {}
+    system_ca = str(set_parameters.get("tlsUseSystemCA", "false")).lower() in ("true", "1") \
+        if isinstance(set_parameters, dict) else False
+    if env.get("net.tls.CAFile") and system_ca:
+        raise OptionsError("InvalidOptions: The use of both a CA File and the System Certificate store is not "
+                           "supported.")
+    if not env.get("net.tls.CAFile") and not system_ca:
+        raise OptionsError("InvalidOptions: The use of TLS without specifying a chain of trust is no longer "
+                           "supported.")
+
+
 def validate(process: str, env: dict[str, Any]) -> None:
     """The checks mongod makes while storing its options; raises OptionsError("BadValue: ...")."""
     _validate_logging(env)
@@ -145,9 +186,7 @@ def validate(process: str, env: dict[str, Any]) -> None:
     cluster_auth = env.get("security.clusterAuthMode")
     if cluster_auth not in (None, *CLUSTER_AUTH_MODES):
         raise _bad(f"unsupported value for clusterAuthMode {cluster_auth}")
-    tls_mode = env.get("net.tls.mode")
-    if tls_mode not in (None, *TLS_MODES):
-        raise _bad(f"unsupported value for tlsMode {tls_mode}")
+    _validate_tls(env)
     rate = env.get("operationProfiling.slowOpSampleRate")
     if rate is not None and not 0.0 <= rate <= 1.0:
         raise _bad("'operationProfiling.slowOpSampleRate' must be between 0.0 and 1.0 inclusive")

@@ -68,7 +68,7 @@ def test_no_command_shows_help_on_stderr_as_a_usage_error() -> None:
 
 def test_root_help_lists_the_command_groups() -> None:
     lines = [" ".join(line.split()) for line in run("--help").stdout.splitlines()]
-    assert "binaries Inspect and install the MongoDB executables the platform launches." in lines
+    assert "binaries Inspect and install the mongod and mongos executables." in lines
     assert "cluster Deploy sharded clusters from a spec and run their lifecycle." in lines
     assert any(line.startswith("health-check Processes, primaries, replication lag") for line in lines)
     assert "sandbox Run a throwaway replica set (or one mongod) on this machine." in lines

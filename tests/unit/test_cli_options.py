@@ -49,8 +49,8 @@ def parsed(process: str, *args: str) -> dict[str, Any]:
       "--tlsAllowInvalidHostnames", "--tlsDisabledProtocols", "TLS1_0,TLS1_1"],
      {"net": {"tls": {"CAFile": "/ca.pem", "allowInvalidHostnames": True, "certificateKeyFile": "/c.pem",
                       "disabledProtocols": "TLS1_0,TLS1_1", "mode": "requireTLS"}}}),
-    (["--sslMode", "requireSSL", "--sslPEMKeyFile", "/c.pem"],
-     {"net": {"tls": {"certificateKeyFile": "/c.pem", "mode": "requireTLS"}}}),
+    (["--sslMode", "requireSSL", "--sslPEMKeyFile", "/c.pem", "--sslCAFile", "/ca.pem"],
+     {"net": {"tls": {"CAFile": "/ca.pem", "certificateKeyFile": "/c.pem", "mode": "requireTLS"}}}),
     (["-v"], {"systemLog": {"verbosity": 1}}),
     (["-vvvvv"], {"systemLog": {"verbosity": 5}}),
     (["--verbose=vvv"], {"systemLog": {"verbosity": 3}}),
@@ -60,8 +60,8 @@ def parsed(process: str, *args: str) -> dict[str, Any]:
     (["--journalCommitInterval", "50", "--syncdelay", "30", "--storageEngine", "wiredTiger"],
      {"storage": {"engine": "wiredTiger", "journal": {"commitIntervalMs": 50}, "syncPeriodSecs": 30.0}}),
     (["--enableMajorityReadConcern"], {"replication": {"enableMajorityReadConcern": True}}),
-    (["--auditDestination", "file", "--auditFormat", "JSON", "--auditPath", "/a.json"],
-     {"auditLog": {"destination": "file", "format": "JSON", "path": "/a.json"}}),
+    (["--auditDestination", "file", "--auditFormat", "JSON", "--auditPath", "/tmp/a.json"],
+     {"auditLog": {"destination": "file", "format": "JSON", "path": "/tmp/a.json"}}),
     ([], {}),
 ])
 def test_mongod_command_line_maps_to_yaml_paths(args: list[str], expected: dict[str, Any]) -> None:
@@ -239,13 +239,15 @@ def test_unmodelled_options_are_kept_and_reported() -> None:
 
 
 def test_passwords_are_censored_in_getcmdlineopts_and_argv() -> None:
+    tls_files = ["--tlsCertificateKeyFile", "/c.pem", "--tlsCAFile", "/ca.pem"]
     config = parse_args("mongod", ["mongod", "--tlsMode", "requireTLS", "--tlsCertificateKeyFilePassword", "s3cret",
-                                   "--tlsClusterPassword=other"])
+                                   "--tlsClusterPassword=other", *tls_files])
     assert config.tls_certificate_key_file_password == "s3cret"
     opts = config.cmdline_opts()
     assert opts["argv"] == ["mongod", "--tlsMode", "requireTLS", "--tlsCertificateKeyFilePassword", "<password>",
-                            "--tlsClusterPassword=<password>"]
-    assert opts["parsed"]["net"]["tls"] == {"certificateKeyFilePassword": "<password>",
+                            "--tlsClusterPassword=<password>", *tls_files]
+    assert opts["parsed"]["net"]["tls"] == {"CAFile": "/ca.pem", "certificateKeyFile": "/c.pem",
+                                            "certificateKeyFilePassword": "<password>",
                                             "clusterPassword": "<password>", "mode": "requireTLS"}
     assert config.redacted_argv(mask="x")[4] == "xxxxxx"
     assert "s3cret" not in json.dumps(opts)

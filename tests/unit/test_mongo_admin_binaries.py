@@ -49,7 +49,7 @@ def test_falls_back_to_the_simulator_when_nothing_is_installed(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     sim_dir = fake_server_dir(tmp_path / "sim", extra='"mongosim": "0.1.0"')
     monkeypatch.setattr(binaries, "sandbox_bin_dir", lambda: sim_dir)
-    found = resolve_binaries(None, environ={"PATH": str(tmp_path / "empty")})
+    found = resolve_binaries(None, environ={"PATH": str(tmp_path / "empty"), "MONGO_ADMIN_HOME": str(tmp_path)})
     assert (found.source, found.simulator, found.server_label) == (BinarySource.SANDBOX, True,
                                                                    "sandbox (mongosim)")
 

@@ -34,12 +34,19 @@ COMMAND_MODULES = (
     "repl",
     "oplog_admin",
     "shardsvr",
+    "shardsvr_ddl",
     "configsvr",
+    "configsvr_ddl",
     "mongos_read",
     "mongos_aggregate",
     "mongos_writes",
     "mongos_ddl",
     "mongos_admin",
+    "zones",
+    "auth",
+    "user_admin",
+    "tls",
+    "audit",
 )
 
 # Commands the server still accepts over legacy OP_QUERY (check_allowed_op_query_cmd.cpp).

@@ -116,10 +116,13 @@ def log_rotate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     kind = cmd.get("logRotate")
     if isinstance(kind, str) and kind not in ("server", "audit"):
         raise CommandError("NoSuchKey", f"Unknown log type for rotate: {kind}")
-    if kind == "audit":
-        return {}  # no audit log on a community server: nothing to rotate
-    log = ctx.server.log
     mode = str(ctx.server.config.get("systemLog.logRotate", "rename"))
+    audit = ctx.server.audit
+    if kind != "server" and audit is not None:  # "audit" or 1 (every log), as PSMDB rotates its audit log
+        audit.rotate(mode)
+    if kind == "audit":
+        return {}
+    log = ctx.server.log
     log.info("CONTROL", 23166, ctx.conn.ctx_name if ctx.conn else "-", "Log rotation initiated",
              {"suffix": "", "logType": "server"})
     log.rotate(mode)

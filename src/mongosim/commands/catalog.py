@@ -10,6 +10,7 @@ import bson
 from bson.int64 import Int64
 
 from mongosim import MAX_BSON_OBJECT_SIZE, storagestats
+from mongosim.auth import authz
 from mongosim.commands import command
 from mongosim.commands.ddl import VIEWS, storage, view_document
 from mongosim.context import CommandContext
@@ -74,7 +75,9 @@ def list_collections(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]
     predicate = matcher(filter_doc)
     name_only = bool(cmd.get("nameOnly")) and set(filter_doc) <= {"name", "type"}
     shape = projector({"name": 1, "type": 1, "_id": 0}) if name_only else None
-    docs = (shape(entry) if shape else entry for entry in _collection_entries(ctx, ctx.db) if predicate(entry))
+    visible = authz.collection_filter(ctx)  # authorizedCollections: only what the user may act on
+    docs = (shape(entry) if shape else entry for entry in _collection_entries(ctx, ctx.db)
+            if predicate(entry) and (visible is None or visible(entry["name"])))
     return cursor_reply(ctx, f"{ctx.db}.$cmd.listCollections", docs, cursor_opts.get("batchSize"))
 
 
@@ -85,7 +88,10 @@ def list_databases(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     name_only = bool(cmd.get("nameOnly"))
     databases: list[dict[str, Any]] = []
     total = 0
+    visible = authz.database_filter(ctx)  # authorizedDatabases: only those the user has privileges on
     for name in storage(ctx).list_databases():
+        if visible is not None and not visible(name):
+            continue
         if name_only:
             entry: dict[str, Any] = {"name": name}
         else:

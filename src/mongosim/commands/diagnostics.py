@@ -136,14 +136,16 @@ def get_diagnostic_data(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, A
     return {"data": data}
 
 
-@command("connectionStatus")
+@command("connectionStatus", no_auth=True)
 def connection_status(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     conn = ctx.conn
-    users = [dict(user) for user in conn.authenticated_users] if conn is not None else []
-    roles = [dict(role) for role in conn.state.get("roles", [])] if conn is not None else []
-    auth_info: dict[str, Any] = {"authenticatedUsers": users, "authenticatedUserRoles": roles}
+    if conn is None:
+        return {"authInfo": {"authenticatedUsers": [], "authenticatedUserRoles": []}}
+    session = conn.auth
+    roles = [dict(role) for role in session.direct_roles]
+    auth_info: dict[str, Any] = {"authenticatedUsers": session.user_documents(), "authenticatedUserRoles": roles}
     if cmd.get("showPrivileges"):
-        auth_info["authenticatedUserPrivileges"] = list(conn.state.get("privileges", [])) if conn else []
+        auth_info["authenticatedUserPrivileges"] = [p.to_document() for p in session.privileges]
     return {"authInfo": auth_info}
 
 
@@ -152,7 +154,7 @@ def whats_my_uri(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     return {"you": ctx.conn.remote if ctx.conn is not None else ""}
 
 
-@command("listCommands")
+@command("listCommands", no_auth=True)
 def list_commands(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     process = ctx.server.process
     out: dict[str, Any] = {}

@@ -6,7 +6,8 @@ A mongod started with ``--replSet`` gets a ``ReplicationCoordinator`` (``server.
 - ``optime``: ``OpTime`` (ordered by term, then timestamp, as the server orders them), ``MemberState``.
 - ``peer``: ``PeerClient``, the asynchronous client members use to talk to each other (heartbeats, votes,
   oplog fetching, initial sync): ``await client.command(db, cmd, timeout_s)`` returns the reply document or
-  raises ``PeerError``; it opens its connection with a ``hello`` carrying ``internalClient``.
+  raises ``PeerError``; it opens its connection with ``peer.connect`` (a ``hello`` carrying ``internalClient``),
+  which sharding's ``ConnectionPool`` uses too.
 - ``config``: ``ReplSetConfig``, parsed and validated from a replSetInitiate / replSetReconfig document, with the
   server's defaults and errors; ``to_document()`` is what replSetGetConfig returns and what
   ``local.system.replset`` stores.

@@ -20,6 +20,9 @@ Contract (what callers may rely on):
 - ``observer`` (None on a standalone): a ``ChangeObserver`` (``observer.py``) offered every document and catalog
   change, whose entries are journalled with the change; ``sync_listeners`` are called after every
   ``sync_journal()`` (everything journalled so far is then durable).
+- ``catalog_listeners`` are called with ``(collection, change)`` after each catalog change is journalled (the
+  collection as it was before the change; None and ``{"op": "dropDatabase", "db"}`` once a database with
+  collections is dropped): the audit log records schema changes from them.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = ["Collection", "Plan", "StorageEngine", "StorageStartupError"]
 
 TTLObserver = Callable[[Collection, dict[str, Any]], None]
+CatalogListener = Callable[[Collection | None, dict[str, Any]], None]
 
 
 class StorageEngine:
@@ -76,6 +80,7 @@ class StorageEngine:
         self.ttl_gate: Callable[[], bool] | None = None
         self.observer: ChangeObserver | None = None
         self.sync_listeners: list[Callable[[], None]] = []
+        self.catalog_listeners: list[CatalogListener] = []
 
     # ------------------------------------------------------------------------------------------- lifecycle
     def open(self) -> None:
@@ -183,6 +188,8 @@ class StorageEngine:
         else:
             self.record_entry(entry, OP_CATALOG, int(change.get("ident", 0)), body)
         self._catalog_dirty = True
+        for listener in self.catalog_listeners:
+            listener(coll, change)
 
     def record_entry(self, entry: dict[str, Any], op: int | None = None, ident: int = 0, body: bytes = b"") -> None:
         """Journal a log entry (with the change ``op``/``ident``/``body`` it describes, as one record), then
@@ -365,8 +372,12 @@ class StorageEngine:
         return True
 
     def drop_database(self, db: str) -> None:
+        existed = bool(self._dbs.get(db))
         for coll in list(self._dbs.get(db, {}).values()):
             self.drop_collection(db, coll.name)
+        if existed:
+            for listener in self.catalog_listeners:
+                listener(None, {"op": "dropDatabase", "db": db})
         observer = self.observer
         entry = None if observer is None else observer.catalog_change(None, {"op": "dropDatabase", "db": db})
         if entry is not None:
