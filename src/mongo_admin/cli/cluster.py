@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mongo_admin.cli.app import Application, pass_app
+from mongo_admin.cli.binaries import mongodb_version_option
 
 if TYPE_CHECKING:
     from mongo_admin.ops.cluster.deploy import StepEvent
@@ -55,7 +56,8 @@ class _LiveSteps:
         self.app = app
         self.total = total
         self.done = 0
-        self.console = Console(stderr=True, highlight=False)
+        # soft_wrap: a step line is never cut at 80 columns when stderr is a pipe or a log file.
+        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
         self.status: Any = None
 
     def __call__(self, event: StepEvent) -> None:
@@ -84,9 +86,8 @@ class _LiveSteps:
 @click.option("--keep-on-failure", is_flag=True, help="On failure, keep the files this run created.")
 @click.option("--binary-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Directory holding mongod and mongos (overrides the spec's binaries.directory).")
-@click.option("--mongodb-version", metavar="VERSION",
-              help="MongoDB version to run, 8.0 or 8.0.4 (overrides the spec's binaries.version; an installed "
-                   "matching version is preferred, see 'binaries list').")
+@mongodb_version_option("MongoDB version to run, 8.0 or 8.0.4 (overrides the spec's binaries.version; an "
+                        "installed matching version is preferred, see 'binaries list').")
 @pass_app
 def deploy(app: Application, spec_file: Path, dry_run: bool, keep_on_failure: bool, binary_dir: Path | None,
            mongodb_version: str | None) -> None:

@@ -99,8 +99,9 @@ class TopologySpec(_Model):
 
 class BinariesSpec(_Model):
     """Which mongod/mongos to run: a directory holding them, or (when omitted) the usual search — the
-    ``MONGO_ADMIN_BINARY_DIR`` variable, ``PATH``, then the sandbox simulator. ``version``, when given, must
-    match what the binaries report (``8.0`` matches any 8.0.x)."""
+    ``MONGO_ADMIN_BINARY_DIR`` variable, an installed version matching ``version``, ``PATH``, the newest installed
+    version, then the sandbox simulator. ``version``, when given, must match what the binaries report (``8.0``
+    matches any 8.0.x)."""
 
     directory: Path | None = None
     version: Annotated[str, Field(pattern=r"^\d+\.\d+(\.\d+)?$")] | None = None

@@ -93,6 +93,7 @@ def open_url(url: str) -> Any:
     try:
         return urllib.request.urlopen(request, timeout=NETWORK_TIMEOUT_S)
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the open response: release its connection now
         raise network_error(url, f"HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise network_error(url, getattr(exc, "reason", exc)) from exc

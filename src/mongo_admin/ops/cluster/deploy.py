@@ -436,7 +436,7 @@ class _Deployment:
         from mongo_admin.mongo import client as mongo
 
         for name in [self.layout.config_set, *self.layout.shard_sets]:
-            replsets.wait_ready(self.access, name, self.options.ready_timeout_s)
+            replsets.wait_healthy(self.access, name, self.options.ready_timeout_s)
         expected = set(self.layout.shard_sets)
         for router in self.layout.routers:
             with self.access.node(router, timeout_s=10.0) as client:

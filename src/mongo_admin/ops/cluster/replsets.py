@@ -196,3 +196,26 @@ def primary_of(access: ClusterAccess, set_name: str) -> Node | None:
         if member_view(access, node).state == "PRIMARY":
             return node
     return None
+
+
+def wait_healthy(access: ClusterAccess, set_name: str, timeout_s: float) -> None:
+    """Until the primary's replSetGetStatus shows every member PRIMARY, SECONDARY or ARBITER with health 1: what
+    an operator reads, which trails the members' own view by up to a heartbeat interval."""
+    deadline = time.monotonic() + timeout_s
+    said = ""
+    while True:
+        primary = wait_ready(access, set_name, max(1.0, deadline - time.monotonic()))
+        status = _run_on(access, primary, {"replSetGetStatus": 1})
+        rows = status.get("members", [])
+        behind = [f"{m.get('name')} {m.get('stateStr')} (health {m.get('health')})" for m in rows
+                  if m.get("stateStr") not in ("PRIMARY", "SECONDARY", "ARBITER") or m.get("health") != 1]
+        if not behind and len(rows) == len(access.record.layout.members(set_name)):
+            return
+        said = ", ".join(behind) or f"{len(rows)} members in the config"
+        if time.monotonic() >= deadline:
+            raise ReplicaSetError(f"replica set {set_name} is not healthy after {timeout_s:g} s",
+                                  f"its primary {primary.address} reports: {said}",
+                                  "read the member logs: " + ", ".join(str(access.paths.logpath(n))
+                                                                       for n in access.record.layout.members(set_name)))
+        time.sleep(POLL_INTERVAL_S)
+
