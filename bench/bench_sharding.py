@@ -15,13 +15,19 @@ in a throwaway directory, next to a plain 1-member replica set used as the unrou
   the balancer started; time until shards differ by less than 3 x the chunk size (MongoDB 8.0's balanced
   state).
 
-Run: .venv/bin/python bench/bench_sharding.py [--only routing,migration,balancer] [-n 3000] [--docs 50000]
+- floor: the same ``insert_one`` calls through a do-nothing asyncio proxy (bytes forwarded unparsed, own
+  process) in front of the baseline primary: what one more network hop costs on this machine before any routing.
+
+Run: .venv/bin/python bench/bench_sharding.py [--only routing,floor,migration,balancer] [-n 3000] [--docs 50000]
 Prints the results; records nothing (copy the numbers into docs/benchmarks.md by hand).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import multiprocessing
+import socket
 import sys
 import tempfile
 import time
@@ -89,6 +95,82 @@ def bench_routing(cluster: ShardedCluster, direct: Client, n: int) -> None:
               f"{OVERHEAD_TARGET:.0%})")
 
 
+class _Forward(asyncio.Protocol):
+    """One side of a do-nothing proxy: every byte received is written to the other side."""
+
+    def __init__(self, peer: asyncio.Transport | None = None) -> None:
+        self.peer = peer
+        self.transport: asyncio.Transport | None = None
+        self.early: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        if self.peer is None:
+            self.early.append(data)
+        else:
+            self.peer.write(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.peer is not None:
+            self.peer.close()
+
+
+def _run_proxy(target_port: int, ready: Any) -> None:
+    """Listen on a free port and forward each connection to ``target_port`` byte for byte (no parsing)."""
+
+    pending: set[asyncio.Task[None]] = set()  # the connect tasks, kept referenced while they run
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+
+        def accept() -> _Forward:
+            client_side = _Forward()
+
+            async def connect() -> None:
+                _, server_side = await loop.create_connection(lambda: _Forward(client_side.transport),
+                                                              "127.0.0.1", target_port)
+                client_side.peer = server_side.transport
+                for chunk in client_side.early:
+                    server_side.transport.write(chunk)  # type: ignore[union-attr]
+
+            pending.add(loop.create_task(connect()))
+            return client_side
+
+        server = await loop.create_server(accept, "127.0.0.1", 0)
+        ready.put(server.sockets[0].getsockname()[1])
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+def bench_floor(direct: ReplSet, n: int) -> None:
+    """What any extra network hop costs here: the same calls through a do-nothing asyncio proxy (bytes
+    forwarded, nothing parsed) in its own process, against the same primary directly, in one run."""
+    ready: Any = multiprocessing.Queue()
+    proxy = multiprocessing.Process(target=_run_proxy, args=(direct.nodes[0].port, ready), daemon=True)
+    proxy.start()
+    try:
+        port = ready.get(timeout=30)
+        through: Client = pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true")
+        plain = direct.client()
+        rates = {}
+        for label, client in (("proxy", through), ("direct", plain)):
+            coll = client.bench.floor
+            for i in range(200):
+                coll.insert_one({"k": -i - 1, **PAYLOAD})
+            rates[label] = timed_rate(n, lambda c=coll: [c.insert_one({"k": i, **PAYLOAD}) for i in range(n)])
+        overhead = 1 - rates["proxy"] / rates["direct"]
+        print(f"floor (insert_one through a do-nothing asyncio proxy, {n:,} each way): {rates['proxy']:,.0f}/s vs "
+              f"direct {rates['direct']:,.0f}/s, overhead {overhead:.0%}: the cost of one more hop before any "
+              "routing work")
+        through.close()
+    finally:
+        proxy.kill()
+
+
 def bench_migration(cluster: ShardedCluster, docs: int) -> None:
     router = cluster.router_client()
     router.admin.command("enableSharding", "migr", primaryShard="shard0")
@@ -142,7 +224,7 @@ def bench_balancer(cluster: ShardedCluster, megabytes: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="routing,migration,balancer", help="comma-separated parts to run")
+    parser.add_argument("--only", default="routing,floor,migration,balancer", help="comma-separated parts to run")
     parser.add_argument("-n", type=int, default=3000, help="routing: timed operations of each kind")
     parser.add_argument("--docs", type=int, default=50_000, help="migration: documents in the moved chunk")
     parser.add_argument("--balancer-mb", type=int, default=8, help="balancer: MB of data before the new shard")
@@ -156,9 +238,12 @@ def main() -> int:
             info = cluster.router_client().admin.command("buildInfo")
             simulator = info.get("mongosim", {}).get("simulator")
             print(f"server: {'sandbox (mongosim)' if simulator else 'MongoDB'}, version {info['version']}")
-            if "routing" in wanted:
+            if wanted & {"routing", "floor"}:
                 direct.start().initiate()
+            if "routing" in wanted:
                 bench_routing(cluster, direct.client(), args.n)
+            if "floor" in wanted:
+                bench_floor(direct, args.n)
             if "migration" in wanted:
                 bench_migration(cluster, args.docs)
             if "balancer" in wanted:
