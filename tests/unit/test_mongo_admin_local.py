@@ -131,3 +131,25 @@ def test_stop_leaves_a_process_without_the_marker_alone(tmp_path: Path) -> None:
 @pytest.mark.parametrize("pid", [None, 0])
 def test_no_pid_is_not_running(pid: int | None) -> None:
     assert not local.is_running(pid, "x")
+
+
+def test_local_provider_answers_the_provider_contract(tmp_path: Path) -> None:
+    from mongo_admin.providers.base import provider_for
+
+    provider = provider_for("local")
+    assert provider.kind == "local"
+    total, free = provider.disk_usage("localhost", tmp_path / "not" / "yet")
+    assert 0 < free <= total
+    assert provider.writable("localhost", tmp_path / "not" / "yet")
+    assert provider.running_pid("localhost", tmp_path / "none.pid", "marker") is None
+    assert provider.uptime_s("localhost", os.getpid()) is not None
+    assert provider.log_tail("localhost", tmp_path / "missing.log", 3) == []
+
+
+def test_unknown_provider_is_named_with_the_known_ones() -> None:
+    from mongo_admin.errors import InvalidInputError
+    from mongo_admin.providers.base import provider_for
+
+    with pytest.raises(InvalidInputError, match="unknown provider 'gcp'") as info:
+        provider_for("gcp")
+    assert "known providers: local" in str(info.value)

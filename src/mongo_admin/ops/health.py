@@ -9,7 +9,6 @@ balancer's mode; free disk space under every dbPath; connections in use against 
 from __future__ import annotations
 
 import enum
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 from mongo_admin.errors import MongoAdminError
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.layout import Node
+from mongo_admin.ops.cluster.processes import provider
 from mongo_admin.ops.cluster.state import open_cluster
 from mongo_admin.ops.cluster.status import ClusterStatus, cluster_status, replica_set_status
 
@@ -149,12 +149,12 @@ def _node_stats(access: ClusterAccess, node: Node, limits: Thresholds) -> list[t
 
     found = []
     dbpath = access.paths.dbpath(node)
-    if dbpath is not None and dbpath.exists():
-        usage = shutil.disk_usage(dbpath)
-        free_pct = usage.free / usage.total * 100 if usage.total else 100.0
+    if dbpath is not None:
+        total, free = provider(access.paths).disk_usage(node.host, dbpath)
+        free_pct = free / total * 100 if total else 100.0
         level = _level(free_pct, limits.disk_warning_pct, limits.disk_critical_pct, below=True)
         found.append((level, Check("disk space", node.id, level.name,
-                                   f"{free_pct:.0f} % free ({usage.free // 2**30} GiB) under {dbpath}")))
+                                   f"{free_pct:.0f} % free ({free // 2**30} GiB) under {dbpath}")))
     try:
         with access.node(node, timeout_s=2.0) as client:
             summary = mongo.server_status(client)

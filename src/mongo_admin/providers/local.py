@@ -9,6 +9,8 @@ runs and its command line names our data directory: anything else is a stale pid
 from __future__ import annotations
 
 import errno
+import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -201,3 +203,45 @@ def stop(pid: int, marker: str, timeout_s: float = STOP_TIMEOUT_S) -> StopOutcom
     raise ProcessStopError(f"process {pid} did not exit", "it survived SIGTERM and SIGKILL",
                            f"inspect it with: ps -o pid,stat,cmd -p {pid}")
 
+
+
+def _existing(path: Path) -> Path:
+    return path if path.exists() else next(p for p in path.parents if p.exists())
+
+
+class LocalProvider:
+    """Processes on this machine (``host`` is always a name for it: localhost, 127.0.0.1 or its own name)."""
+
+    kind = "local"
+
+    def start(self, host: str, spec: LaunchSpec) -> int:
+        return start(spec)
+
+    def stop(self, host: str, pid: int, marker: str) -> StopOutcome:
+        return stop(pid, marker)
+
+    def running_pid(self, host: str, pidfile: Path, marker: str) -> int | None:
+        pid = read_pid_file(pidfile)
+        return pid if is_running(pid, marker) else None
+
+    def port_is_free(self, host: str, port: int) -> bool:
+        return port_is_free(port)
+
+    def port_holder(self, host: str, port: int) -> str:
+        return port_holder(port)
+
+    def disk_usage(self, host: str, path: Path) -> tuple[int, int]:
+        usage = shutil.disk_usage(_existing(path))
+        return usage.total, usage.free
+
+    def uptime_s(self, host: str, pid: int) -> int | None:
+        try:
+            return int(time.time() - psutil.Process(pid).create_time())
+        except psutil.Error:
+            return None
+
+    def writable(self, host: str, path: Path) -> bool:
+        return os.access(_existing(path), os.W_OK)
+
+    def log_tail(self, host: str, path: Path, lines: int) -> list[str]:
+        return log_tail(path, lines)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import shutil
 import time
 import uuid
@@ -33,7 +32,7 @@ from mongo_admin.ops import pki
 from mongo_admin.ops.cluster import admin_user, replsets
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.layout import Layout, Node, plan_layout
-from mongo_admin.ops.cluster.processes import launch_spec, running_pid, start_nodes, stop_node
+from mongo_admin.ops.cluster.processes import launch_spec, provider, running_pid, start_nodes, stop_node
 from mongo_admin.ops.cluster.secrets import ensure_admin_credentials, generate_keyfile
 from mongo_admin.ops.cluster.state import (
     BinariesRecord,
@@ -45,8 +44,8 @@ from mongo_admin.ops.cluster.state import (
     write_record,
 )
 from mongo_admin.ops.records import exclusive_lock, write_atomic
-from mongo_admin.providers import local
 from mongo_admin.providers.binaries import resolve_binaries, version_matches
+from mongo_admin.providers.local import LaunchSpec
 from mongo_admin.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
@@ -168,7 +167,7 @@ def plan_deploy(spec: ClusterSpec, options: DeployOptions | None = None) -> Depl
     previous = read_record(paths)
     binaries = _binaries(spec, options)
     layout = plan_layout(spec, previous=previous.layout if previous else None,
-                         port_free=lambda host, port: local.port_is_free(port))
+                         port_free=provider(paths).port_is_free)
     nodes = [PlannedNode(n.id, n.role, n.set_name, n.address, str(paths.dbpath(n)) if paths.dbpath(n) else None,
                          str(paths.logpath(n))) for n in layout.nodes]
     what = "converge" if previous is not None else "deploy"
@@ -246,25 +245,25 @@ class _Deployment:
         binaries = _binaries(spec, self.options)
         previous_layout = self.previous.layout if self.previous else None
         running = {n.id for n in previous_layout.nodes if running_pid(self.paths, n)} if previous_layout else set()
-        layout = plan_layout(spec, previous=previous_layout,
-                             port_free=lambda host, port: local.port_is_free(port))
+        where = provider(self.paths)
+        layout = plan_layout(spec, previous=previous_layout, port_free=where.port_is_free)
         if previous_layout is not None:
             self._check_same_shape(previous_layout, layout)
         busy = []
         for node in layout.nodes:
-            if node.id not in running and not local.port_is_free(node.port):
-                busy.append(f"{node.id} port {node.port} is held by {local.port_holder(node.port)}")
+            if node.id not in running and not where.port_is_free(node.host, node.port):
+                busy.append(f"{node.id} port {node.port} is held by {where.port_holder(node.host, node.port)}")
         if busy:
             raise DeployError("preflight", "; ".join(busy), "stop what holds the ports, or give those nodes other "
                               "ports in the spec (ports.base or explicit ports)")
-        for directory in {self.paths.logs, *(p.parent for n in layout.nodes if (p := self.paths.dbpath(n)))}:
-            probe_dir = directory if directory.exists() else next(p for p in directory.parents if p.exists())
-            if not os.access(probe_dir, os.W_OK):
-                raise DeployError("preflight", f"{probe_dir} is not writable", "fix its permissions or change "
-                                  "storage.data_root / logs.directory in the spec")
-            free = shutil.disk_usage(probe_dir).free
+        places = {(n.host, p.parent) for n in layout.nodes if (p := self.paths.dbpath(n))}
+        for host, directory in sorted({*places, (layout.nodes[0].host, self.paths.logs)}, key=str):
+            if not where.writable(host, directory):
+                raise DeployError("preflight", f"{directory} is not writable on {host}", "fix its permissions or "
+                                  "change storage.data_root / logs.directory in the spec")
+            _, free = where.disk_usage(host, directory)
             if free < MIN_FREE_BYTES:
-                raise DeployError("preflight", f"only {free // 2**20} MiB free under {probe_dir}",
+                raise DeployError("preflight", f"only {free // 2**20} MiB free under {directory} on {host}",
                                   f"free at least {MIN_FREE_BYTES // 2**20} MiB or move storage.data_root")
         run = DeployRun(started_at=_now(), log=str(self.log.path))
         security = spec.security
@@ -272,6 +271,7 @@ class _Deployment:
             name=spec.name, state="deploying", created_at=self.previous.created_at if self.previous else _now(),
             binaries=binaries, layout=layout, auth=security.auth, keyfile=security.keyfile, tls=security.tls.enabled,
             admin_user=security.admin_user if security.auth else None, server_options=self._server_options(),
+            provider=spec.provider.kind,
             data_root=str(self.paths.data_root) if self.paths.data_root else None,
             log_root=str(self.paths.log_root) if self.paths.log_root else None,
             runs=[*(self.previous.runs[-9:] if self.previous else []), run])
@@ -338,19 +338,19 @@ class _Deployment:
             return False, "all running: " + ", ".join(f"{n.id} {n.address}" for n in nodes)
         assert self.record is not None
         options = self.record.server_options
-        specs = {}
+        specs: dict[Node, LaunchSpec] = {}
         for node in waiting:
             for path in (self.paths.node_dir(node), self.paths.dbpath(node), self.paths.logpath(node).parent):
                 if path is not None:
                     self._mkdir(path)
-            specs[node.id] = launch_spec(self.paths, self.layout, node, self.record.binaries, options)
-            self.log.write("start", f"{node.id}: {' '.join(specs[node.id].argv())}")
+            specs[node] = launch_spec(self.paths, self.layout, node, self.record.binaries, options)
+            self.log.write("start", f"{node.id}: {' '.join(specs[node].argv())}")
 
         def started(node_id: str, pid: int) -> None:
             self.started.append(node_id)
             self.log.write("start", f"{node_id} running as pid {pid}")
 
-        start_nodes(specs, started)
+        start_nodes(self.paths, specs, started)
         return True, "started " + ", ".join(f"{n.id} {n.address}" for n in waiting)
 
     def config_servers(self) -> tuple[bool, str]:

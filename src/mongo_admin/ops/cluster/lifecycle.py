@@ -77,9 +77,9 @@ def stop_cluster(name: str, home: Path | None = None, progress: Progress = _sile
 def _start_tier(access: ClusterAccess, nodes: list[Node], progress: Progress) -> list[NodeAction]:
     paths, record = access.paths, access.record
     waiting = [node for node in nodes if running_pid(paths, node) is None]
-    specs = {node.id: launch_spec(paths, record.layout, node, record.binaries, record.server_options)
+    specs = {node: launch_spec(paths, record.layout, node, record.binaries, record.server_options)
              for node in waiting}
-    start_nodes(specs, lambda node_id, pid: progress(f"started {node_id} (pid {pid})"))
+    start_nodes(paths, specs, lambda node_id, pid: progress(f"started {node_id} (pid {pid})"))
     return [NodeAction(n.id, n.address, "started" if n in waiting else "already running") for n in nodes]
 
 
@@ -118,7 +118,7 @@ def _step_down(access: ClusterAccess, node: Node) -> None:
 def _restart_node(access: ClusterAccess, node: Node, progress: Progress) -> None:
     paths, record = access.paths, access.record
     stop_node(paths, node)
-    start_nodes({node.id: launch_spec(paths, record.layout, node, record.binaries, record.server_options)},
+    start_nodes(paths, {node: launch_spec(paths, record.layout, node, record.binaries, record.server_options)},
                 lambda node_id, pid: progress(f"restarted {node_id} (pid {pid})"))
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from mongo_admin.ops.cluster.layout import Layout, Node
 from mongo_admin.ops.cluster.state import BinariesRecord, ClusterPaths, ClusterRecord, ServerOptions
 from mongo_admin.providers import local
+from mongo_admin.providers.base import Provider, provider_for
 
 BIND_ALL_LOOPBACK = "127.0.0.1"
 MAX_PARALLEL_STARTS = 4
@@ -51,19 +52,25 @@ def marker(paths: ClusterPaths, node: Node) -> str:
     return str(paths.logpath(node))
 
 
+def provider(paths: ClusterPaths) -> Provider:
+    """Where this cluster's processes run (the spec's ``provider.kind``)."""
+    return provider_for(paths.provider_kind)
+
+
 def running_pid(paths: ClusterPaths, node: Node) -> int | None:
-    pid = local.read_pid_file(paths.pidfile(node))
-    return pid if local.is_running(pid, marker(paths, node)) else None
+    return provider(paths).running_pid(node.host, paths.pidfile(node), marker(paths, node))
 
 
-def start_nodes(specs: dict[str, local.LaunchSpec], on_started: Callable[[str, int], None]) -> None:
-    """Start every node in ``specs`` (id -> launch spec), a few at a time; ``on_started(id, pid)`` is called as
+def start_nodes(paths: ClusterPaths, nodes: dict[Node, local.LaunchSpec],
+                on_started: Callable[[str, int], None]) -> None:
+    """Start every node in ``nodes`` (node -> launch spec), a few at a time; ``on_started(id, pid)`` is called as
     each comes up, so a caller can record what to undo even when another start fails. The first failure is
     raised once the starts already under way have finished."""
-    if not specs:
+    if not nodes:
         return
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_STARTS, len(specs))) as pool:
-        futures = {node_id: pool.submit(local.start, spec) for node_id, spec in specs.items()}
+    where = provider(paths)
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_STARTS, len(nodes))) as pool:
+        futures = {node.id: pool.submit(where.start, node.host, spec) for node, spec in nodes.items()}
         failure: BaseException | None = None
         for node_id, future in futures.items():
             try:
@@ -88,4 +95,4 @@ def stop_node(paths: ClusterPaths, node: Node) -> local.StopOutcome | None:
     pid = running_pid(paths, node)
     if pid is None:
         return None
-    return local.stop(pid, marker(paths, node))
+    return provider(paths).stop(node.host, pid, marker(paths, node))

@@ -15,8 +15,7 @@ from typing import Any
 from mongo_admin.errors import CommandFailedError, MongoAdminError, ProcessStartError, ReplicaSetError
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.layout import Node
-from mongo_admin.ops.cluster.processes import running_pid
-from mongo_admin.providers import local
+from mongo_admin.ops.cluster.processes import provider, running_pid
 
 POLL_INTERVAL_S = 0.1
 NUDGE_AFTER_S = 1.0
@@ -136,7 +135,7 @@ def _check_alive(access: ClusterAccess, nodes: list[Node]) -> None:
     for node in nodes:
         if running_pid(access.paths, node) is None:
             logpath = access.paths.logpath(node)
-            tail = "; ".join(local.log_tail(logpath, 3))
+            tail = "; ".join(provider(access.paths).log_tail(node.host, logpath, 3))
             raise ProcessStartError(f"{node.id} ({node.address}) exited", "its process is gone" +
                                     (f"; last log lines: {tail}" if tail else ""), f"see {logpath}")
 

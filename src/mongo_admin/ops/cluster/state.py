@@ -64,6 +64,7 @@ class DeployRun(BaseModel):
 class ClusterRecord(BaseModel):
     name: str
     state: DeployState
+    provider: str = "local"
     created_at: dt.datetime
     binaries: BinariesRecord
     layout: Layout
@@ -85,8 +86,9 @@ class ClusterPaths:
     """Every file of cluster ``name``; ``spec`` (when known) moves data and logs where it says."""
 
     def __init__(self, name: str, home: Path | None = None, *, data_root: Path | None = None,
-                 log_root: Path | None = None) -> None:
+                 log_root: Path | None = None, provider: str = "local") -> None:
         check_cluster_name(name)
+        self.provider_kind = provider
         base = (home or platform_home()) / "clusters"
         self.name = name
         self.root = base / name
@@ -100,12 +102,12 @@ class ClusterPaths:
         directory per cluster."""
         data = spec.storage.data_root.expanduser().absolute() / spec.name if spec.storage.data_root else None
         logs = spec.logs.directory.expanduser().absolute() / spec.name if spec.logs.directory else None
-        return cls(spec.name, home, data_root=data, log_root=logs)
+        return cls(spec.name, home, data_root=data, log_root=logs, provider=spec.provider.kind)
 
     @classmethod
     def for_record(cls, record: ClusterRecord, home: Path | None = None) -> ClusterPaths:
         return cls(record.name, home, data_root=Path(record.data_root) if record.data_root else None,
-                   log_root=Path(record.log_root) if record.log_root else None)
+                   log_root=Path(record.log_root) if record.log_root else None, provider=record.provider)
 
     @property
     def data_root(self) -> Path | None:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from mongo_admin.errors import MongoAdminError
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.layout import Node
-from mongo_admin.ops.cluster.processes import running_pid
+from mongo_admin.ops.cluster.processes import provider, running_pid
 from mongo_admin.ops.cluster.state import ClusterPaths, ClusterRecord, cluster_names, open_cluster, read_record
 
 Health = Literal["healthy", "degraded", "down"]
@@ -114,18 +114,7 @@ def _router(access: ClusterAccess, node: Node) -> RouterStatus:
             mongo.run_admin(client, {"hello": 1})
     except MongoAdminError:
         return RouterStatus(node.id, node.address, "DOWN", pid, None)
-    return RouterStatus(node.id, node.address, "UP", pid, _process_uptime(pid))
-
-
-def _process_uptime(pid: int) -> int | None:
-    import time
-
-    import psutil
-
-    try:
-        return int(time.time() - psutil.Process(pid).create_time())
-    except psutil.Error:
-        return None
+    return RouterStatus(node.id, node.address, "UP", pid, provider(access.paths).uptime_s(node.host, pid))
 
 
 def _balancer(access: ClusterAccess) -> dict[str, Any] | None:
