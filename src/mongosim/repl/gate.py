@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
+from bson import Timestamp
 from bson.binary import Binary
 from bson.int64 import Int64
 
@@ -65,9 +66,16 @@ class Gate:
 
     def before_command(self, ctx: CommandContext, spec: CommandSpec) -> Awaitable[None] | None:
         name = spec.name
+        coord = self.coord
+        gossip = ctx.cmd.get("$clusterTime")
+        if gossip.__class__ is dict:
+            # Vector clock gossip: a time seen in any message moves this node's clock past it, so a write that
+            # follows another (here or on another shard) in causal order gets a later timestamp.
+            seen = gossip.get("clusterTime")
+            if isinstance(seen, Timestamp) and coord.config is not None:
+                coord.server.oplog.advance_clock(seen)
         if ctx.db == "local":
             return None
-        coord = self.coord
         if _writes_data(name, ctx.cmd):
             if not coord.is_writable_primary:
                 raise CommandError("NotWritablePrimary", "not primary")

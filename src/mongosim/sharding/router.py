@@ -61,6 +61,17 @@ class Router:
         if isinstance(seen, Timestamp) and (self.cluster_time is None or seen > self.cluster_time):
             self.cluster_time = seen
 
+    def gossip(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        """``cmd`` carrying the router's cluster time, so the receiving node's clock moves past it."""
+        if self.cluster_time is None:
+            return cmd
+        return {**cmd, "$clusterTime": {"clusterTime": self.cluster_time, "signature": dict(_ZERO_SIGNATURE)}}
+
+    def before_command(self, ctx: CommandContext, spec: Any) -> None:
+        """A client's cluster time (gossiped by every driver) advances the router's."""
+        if "$clusterTime" in ctx.cmd:
+            self.observe(ctx.cmd)
+
     def reply_hook(self, ctx: CommandContext, reply: dict[str, Any]) -> None:
         if self.cluster_time is None:
             return
@@ -70,13 +81,13 @@ class Router:
     # ------------------------------------------------------------------------------------------ remote calls
     async def config_command(self, db: str, cmd: dict[str, Any], timeout_s: float = 60.0) -> dict[str, Any]:
         """A command on the config server primary (reads of the config database, catalog refreshes)."""
-        reply = await self.config.command(db, cmd, timeout_s)
+        reply = await self.config.command(db, self.gossip(cmd), timeout_s)
         self.observe(reply)
         return reply
 
     async def config_admin_command(self, cmd: dict[str, Any], timeout_s: float = 600.0) -> dict[str, Any]:
         """An admin command forwarded to the config server primary's ``_configsvr*`` counterpart."""
-        reply = await self.config_admin.command("admin", cmd, timeout_s)
+        reply = await self.config_admin.command("admin", self.gossip(cmd), timeout_s)
         self.observe(reply)
         return reply
 
@@ -87,7 +98,7 @@ class Router:
                         timeout_s: float = 60.0) -> tuple[str, dict[str, Any]]:
         """A command on a shard's primary: the host that answered (cursors live there) and the reply."""
         remote = await self.catalog.shard(shard)
-        reply = await remote.command(db, cmd, timeout_s)
+        reply = await remote.command(db, self.gossip(cmd), timeout_s)
         self.observe(reply)
         return remote.primary or remote.hosts[0], reply
 
@@ -164,6 +175,7 @@ async def install(server: Server) -> None:
     router = Router(server, configdb)
     server.router = router  # type: ignore[attr-defined]
     server.reply_hooks.append(router.reply_hook)
+    server.before_command.append(router.before_command)
     asyncio.get_running_loop().create_task(router.start(), name="Uptime-reporter-start")
     server.add_periodic("Uptime-reporter", PING_INTERVAL_S, router.register)
     server.shutdown_hooks.append(router.close)
