@@ -140,6 +140,24 @@ class LogsSpec(_Model):
     directory: Path | None = None
 
 
+class PitrSpec(_Model):
+    """Continuous oplog slicing for point-in-time recovery."""
+
+    enabled: bool = False
+    slice_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
+
+
+class BackupSpec(_Model):
+    """Where and how backups are stored. ``storage`` is a URL: ``file:///var/backups/mongo``, a plain path,
+    ``gs://bucket/prefix`` or ``s3://bucket/prefix``; left out, backups go under the cluster's state directory."""
+
+    storage: str | None = None
+    compression: Literal["gzip", "zstd", "none"] = "gzip"
+    encryption_key_file: Path | None = None
+    parallel_collections: Annotated[int, Field(ge=1, le=64)] = 2
+    pitr: PitrSpec = Field(default_factory=PitrSpec)
+
+
 class ProviderSpec(_Model):
     kind: Literal["local"] = "local"
 
@@ -153,3 +171,4 @@ class ClusterSpec(_Model):
     security: SecuritySpec = Field(default_factory=SecuritySpec)
     storage: StorageSpec = Field(default_factory=StorageSpec)
     logs: LogsSpec = Field(default_factory=LogsSpec)
+    backup: BackupSpec = Field(default_factory=BackupSpec)

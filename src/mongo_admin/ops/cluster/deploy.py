@@ -271,7 +271,7 @@ class _Deployment:
             name=spec.name, state="deploying", created_at=self.previous.created_at if self.previous else _now(),
             binaries=binaries, layout=layout, auth=security.auth, keyfile=security.keyfile, tls=security.tls.enabled,
             admin_user=security.admin_user if security.auth else None, server_options=self._server_options(),
-            provider=spec.provider.kind,
+            provider=spec.provider.kind, backup=spec.backup,
             data_root=str(self.paths.data_root) if self.paths.data_root else None,
             log_root=str(self.paths.log_root) if self.paths.log_root else None,
             runs=[*(self.previous.runs[-9:] if self.previous else []), run])

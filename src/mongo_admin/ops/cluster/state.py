@@ -21,7 +21,7 @@ from mongo_admin.errors import ClusterStateError
 from mongo_admin.home import platform_home
 from mongo_admin.ops.cluster.layout import Layout, Node
 from mongo_admin.ops.records import read_json, write_json_atomic
-from mongo_admin.spec.model import CLUSTER_NAME, ClusterSpec
+from mongo_admin.spec.model import CLUSTER_NAME, BackupSpec, ClusterSpec
 
 DeployState = Literal["deploying", "running", "failed", "stopped"]
 
@@ -75,6 +75,7 @@ class ClusterRecord(BaseModel):
     server_options: ServerOptions = Field(default_factory=ServerOptions)
     data_root: str | None = None
     log_root: str | None = None
+    backup: BackupSpec = Field(default_factory=BackupSpec)
     runs: list[DeployRun] = Field(default_factory=list)
 
     @property
