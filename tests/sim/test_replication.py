@@ -15,7 +15,7 @@ from bson.int64 import Int64
 from bson.timestamp import Timestamp
 from pymongo import ReadPreference
 from pymongo.collection import Collection
-from pymongo.errors import OperationFailure
+from pymongo.errors import NotPrimaryError, OperationFailure
 
 from tests.support.replset import ReplSet
 from tests.support.simproc import SimProcess, running, wait_until
@@ -214,3 +214,32 @@ def test_after_a_step_down_the_old_primary_follows_the_new_one(rs: ReplSet) -> N
     wait_replicated(rs, ["app_stepdown"])
     members = new.client().admin.command("replSetGetStatus")["members"]
     assert next(m for m in members if m["name"] == old.address)["stateStr"] == "SECONDARY"
+
+
+def test_append_oplog_note_and_max_cluster_time(rs: ReplSet) -> None:
+    from bson import Timestamp
+
+    client = primary_client(rs)
+    admin = client.admin
+    admin.command("appendOplogNote", data={"msg": "backup cut-off", "backup": "b1"})
+    newest = client.local["oplog.rs"].find_one({}, sort=[("$natural", -1)])
+    assert newest is not None
+    assert (newest["op"], newest["ns"], newest["o"]) == ("n", "", {"msg": "backup cut-off", "backup": "b1"})
+    # A cluster time ahead of the primary's clock: the note is written past it (what a backup's cut-off needs).
+    ahead = Timestamp(newest["ts"].time + 100, 7)
+    admin.command("appendOplogNote", data={"cut": 1}, maxClusterTime=ahead)
+    noted = client.local["oplog.rs"].find_one({"o": {"cut": 1}})
+    assert noted is not None and noted["ts"] > ahead
+    with pytest.raises(OperationFailure) as stale:
+        admin.command("appendOplogNote", data={"cut": 2}, maxClusterTime=ahead)
+    assert stale.value.code == 209  # StaleClusterTime: the primary is already past it
+    with pytest.raises(OperationFailure) as missing:
+        admin.command("appendOplogNote")
+    assert (missing.value.code, errmsg(missing.value)) == (4, 'Missing expected field "data"')
+    with pytest.raises(OperationFailure) as wrong:
+        admin.command("appendOplogNote", data=1)
+    assert wrong.value.code == 14
+    secondary = next(node for node in rs.nodes if node is not rs.wait_for_primary())
+    with pytest.raises(NotPrimaryError) as not_primary:
+        secondary.client().admin.command("appendOplogNote", data={"x": 1})
+    assert (not_primary.value.details or {}).get("code") == 10107

@@ -582,6 +582,7 @@ RULES: dict[str, Rule] = {
     **dict.fromkeys(["replSetStepDown", "replSetStepUp", "replSetFreeze", "replSetMaintenance", "replSetSyncFrom",
                      "replSetAbortPrimaryCatchUp"], on_cluster("replSetStateChange")),
     "replSetResizeOplog": on_cluster("replSetResizeOplog"),
+    "appendOplogNote": on_cluster("appendOplogNote"),
     **dict.fromkeys(["replSetHeartbeat", "replSetRequestVotes", "replSetUpdatePosition", "replSetGetRBID"],
                     INTERNAL),
     # Sharding (mongos and shards).

@@ -1,5 +1,7 @@
-"""Oplog administration: ``replSetResizeOplog`` (size in MB, ``minRetentionHours``) and ``replSetGetRBID`` (the
-rollback id a sync source reports, which changes each time it rolls back).
+"""Oplog administration: ``replSetResizeOplog`` (size in MB, ``minRetentionHours``), ``replSetGetRBID`` (the
+rollback id a sync source reports, which changes each time it rolls back) and ``appendOplogNote`` (a no-op entry
+carrying ``data``; with ``maxClusterTime``, only when the primary's last write is older, after moving its clock
+there — how tools make every shard's oplog reach one cluster time).
 
 replSetResizeOplog follows the 8.0 IDL: ``size`` and ``minRetentionHours`` are doubles (an int is refused, hence
 ``Double()`` in mongosh), ``size`` in [990, 1073741824] MB, ``minRetentionHours`` >= 0; either may be omitted.
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from bson.int64 import Int64
+from bson.timestamp import Timestamp
 
 from mongosim.commands import command
 from mongosim.context import CommandContext
@@ -76,3 +79,34 @@ def repl_set_get_rbid(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any
         raise CommandError("NotYetInitialized", "no replset config has been received")
     assert ctx.server.storage is not None
     return {"rbid": rollback_id(ctx.server.storage)}
+
+
+@command("appendOplogNote", admin_only=True, processes=("mongod",))
+def append_oplog_note(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    oplog = ctx.server.oplog
+    repl = ctx.server.repl
+    if oplog is None or repl is None:
+        raise CommandError("NoReplicationEnabled", "Must have replication set up to run \"appendOplogNote\"")
+    if "data" not in cmd:
+        raise CommandError("NoSuchKey", 'Missing expected field "data"')
+    data = cmd["data"]
+    if not isinstance(data, dict):
+        raise CommandError("TypeMismatch", f'"data" had the wrong type. Expected object, found {type_name(data)}')
+    if not repl.is_writable_primary:
+        raise CommandError("NotWritablePrimary", "Not a primary")
+    target = cmd.get("maxClusterTime")
+    if target is not None:
+        if not isinstance(target, Timestamp):
+            raise CommandError("TypeMismatch", '"maxClusterTime" had the wrong type. Expected timestamp, found '
+                               f"{type_name(target)}")
+        last = oplog.top().ts
+        if last >= target:
+            raise CommandError("StaleClusterTime", f"Requested maxClusterTime {_ts_text(target)} is less or equal "
+                               f"to the last primary OpTime: {{ ts: {_ts_text(last)}, t: {oplog.top().term} }}")
+        oplog.advance_clock(target)
+    oplog.write_noop(data)
+    return {}
+
+
+def _ts_text(ts: Timestamp) -> str:
+    return f"Timestamp({ts.time}, {ts.inc})"

@@ -10,6 +10,7 @@ from mongosim import errors
 
 _CODES = {
     "NoReplicationEnabled": 76,
+    "StaleClusterTime": 209,
     "UnknownReplWriteConcern": 79,
     "NotSecondary": 95,
     "UnsatisfiableWriteConcern": 100,

@@ -251,12 +251,14 @@ class Oplog:
             self._advance_applied(self._top, self._top_wall)
 
     # ------------------------------------------------------------------------------------------- writing
-    def write_noop(self, msg: str, term: int | None = None) -> OpTime:
-        """A no-op entry ``{op: "n", ns: "", o: {msg}}`` in ``term`` (default: the writable term, else the
-        coordinator's, -1 before any election)."""
+    def write_noop(self, msg: str | dict[str, Any], term: int | None = None) -> OpTime:
+        """A no-op entry ``{op: "n", ns: "", o: {msg}}`` (or ``o: msg`` for a document, as appendOplogNote
+        writes its ``data``) in ``term`` (default: the writable term, else the coordinator's, -1 before any
+        election)."""
         if term is None:
             term = self._writable_term if self._writable_term is not None else self._coordinator_term()
-        entry = make_entry("n", "", None, {"msg": msg}, None, self.next_ts(), term, now_ms())
+        body = {"msg": msg} if isinstance(msg, str) else msg
+        entry = make_entry("n", "", None, body, None, self.next_ts(), term, now_ms())
         self.log_collection  # noqa: B018 - created before the entry is journalled
         self.engine.record_entry(entry)
         return OpTime.of_entry(entry)
