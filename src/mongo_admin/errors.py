@@ -88,3 +88,21 @@ class DeployError(MongoAdminError):
         self.step = step
         self.remains = remains
         super().__init__(f"deploy failed at step '{step}'", why + (f"; {remains}" if remains else ""), fix)
+
+
+class StorageError(MongoAdminError):
+    """A backup storage operation failed; the message names the storage (URL) and the key. Never carries
+    credentials."""
+
+
+class ObjectMissingError(StorageError):
+    """A key that should exist in backup storage does not."""
+
+
+class BackupFormatError(MongoAdminError):
+    """A stored backup object cannot be read back: bad compression, encryption frame or BSON framing. The
+    message names the object key and the byte offset of the fault."""
+
+
+class BackupKeyError(MongoAdminError):
+    """A backup encryption key is missing, unreadable, malformed, or not the key the backup was taken with."""
