@@ -12,6 +12,7 @@ import click
 
 from mongo_admin import __version__
 from mongo_admin.cli.app import Application
+from mongo_admin.cli.backup import backup
 from mongo_admin.cli.binaries import binaries
 from mongo_admin.cli.cluster import cluster
 from mongo_admin.cli.health import health_check
@@ -56,6 +57,7 @@ def cli(ctx: click.Context, output: str, verbose: int, quiet: bool) -> None:
 
 cli.add_command(sandbox)
 cli.add_command(cluster)
+cli.add_command(backup)
 cli.add_command(health_check)
 cli.add_command(binaries)
 cli.add_command(paths)

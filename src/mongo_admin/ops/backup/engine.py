@@ -86,6 +86,8 @@ class BackupOptions:
     encryption_key_file: Path | None = None
     parallel_collections: int | None = None
     home: Path | None = None
+    # An already opened storage (the API's job runner, tests injecting faults); wins over every URL.
+    storage: Storage | None = None
 
 
 @dataclass(frozen=True)
@@ -140,19 +142,27 @@ class _Backup:
         self.paths, self.cluster = open_cluster(name, options.home)
         self.access = ClusterAccess(self.paths, self.cluster)
         settings = self.cluster.backup
-        self.storage = storage_for(self.paths, self.cluster, options.storage_url)
+        self.storage = options.storage or storage_for(self.paths, self.cluster, options.storage_url)
         key_file = options.encryption_key_file or settings.encryption_key_file
         self.key = EncryptionKey.from_file(key_file) if key_file else None
         self.encoding = Encoding(options.compression or settings.compression, self.key)
         self.parallel = options.parallel_collections or settings.parallel_collections
         self.started = _now()
-        self.backup_id = new_backup_id(self.started)
+        self.backup_id = self._unique_id(name, new_backup_id(self.started))
         self.record = BackupRecord(backup_id=self.backup_id, cluster=name, type=options.kind, started_at=self.started,
                                    updated_at=self.started, holder=current_holder())
         self.prefix = backup_prefix(name, self.backup_id)
         self.sets = self._sets()
         self.balancer_was = ""
         self.took_over: Holder | None = None
+
+    def _unique_id(self, cluster: str, wanted: str) -> str:
+        """``wanted``, or ``wanted-2``, ``-3``... when a backup started in the same second already has it."""
+        candidate, number = wanted, 1
+        while self.storage.stat(backup_prefix(cluster, candidate) + "backup.json") is not None:
+            number += 1
+            candidate = f"{wanted}-{number}"
+        return candidate
 
     def _sets(self) -> list[str]:
         layout = self.cluster.layout

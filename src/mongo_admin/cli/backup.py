@@ -1,0 +1,137 @@
+"""``mongo-admin backup``: take, list, inspect, verify and delete backups of a cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from mongo_admin.cli.app import Application, pass_app
+from mongo_admin.cli.cluster import cluster_option
+
+if TYPE_CHECKING:
+    from mongo_admin.ops.backup.engine import BackupEvent
+
+storage_option = click.option("--storage", "storage_url", metavar="URL",
+                              help="Backup storage: file:///path, a path, gs://bucket/prefix or s3://bucket/prefix "
+                                   "(default: the spec's backup.storage, else the cluster's state directory).")
+
+
+@click.group()
+def backup() -> None:
+    """Cluster-consistent backups: full, config-server-only and per-shard; catalog, verification.
+
+    A full backup stops the balancer, dumps every replica set in parallel from a secondary, and captures each
+    one's oplog up to one cluster time, so the restored cluster is consistent at that time.
+    """
+
+
+@backup.command()
+@cluster_option
+@click.option("--type", "kind", type=click.Choice(["full", "config", "shard"]), default="full", show_default=True,
+              help="full: every shard and the config servers, consistent at one cluster time; config: the config "
+                   "servers only; shard: one shard (with --shard), not consistent with the rest of the cluster.")
+@click.option("--shard", metavar="NAME", help="The shard a --type shard backup takes.")
+@storage_option
+@click.option("--compression", type=click.Choice(["gzip", "zstd", "none"]),
+              help="gzip keeps the dump readable by mongorestore (default: the spec's backup.compression).")
+@click.option("--encryption-key-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Encrypt every file with this key (AES-256-GCM); the key is never stored with the backup.")
+@click.option("--parallel", type=click.IntRange(1, 64), help="Collections dumped at once per replica set.")
+@pass_app
+def create(app: Application, cluster_name: str | None, kind: str, shard: str | None, storage_url: str | None,
+           compression: str | None, encryption_key_file: Path | None, parallel: int | None) -> None:
+    """Take a backup now and wait for it; progress per replica set on stderr."""
+    from mongo_admin.ops.backup.engine import BackupOptions, create_backup
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    if (kind == "shard") != (shard is not None):
+        raise click.UsageError("--shard NAME goes with --type shard, and only with it")
+    options = BackupOptions(kind=kind, shard=shard, storage_url=storage_url,  # type: ignore[arg-type]
+                            compression=compression, encryption_key_file=encryption_key_file,  # type: ignore[arg-type]
+                            parallel_collections=parallel, home=app.home)
+
+    def show(event: BackupEvent) -> None:
+        app.progress(f"[{event.step}] {event.message}")
+
+    app.render(create_backup(select_cluster(cluster_name, app.home), options, show))
+
+
+@backup.command("list")
+@cluster_option
+@storage_option
+@pass_app
+def list_(app: Application, cluster_name: str | None, storage_url: str | None) -> None:
+    """Every backup of the cluster, complete or not (failed ones with their failing step)."""
+    from mongo_admin.ops.backup.catalog import list_backups
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    app.render(list_backups(select_cluster(cluster_name, app.home), app.home, storage_url))
+
+
+@backup.command()
+@click.argument("backup_id")
+@cluster_option
+@storage_option
+@pass_app
+def show(app: Application, backup_id: str, cluster_name: str | None, storage_url: str | None) -> None:
+    """One backup: its record (steps, state) and manifest (topology, files, restore_to_time)."""
+    from mongo_admin.ops.backup.catalog import show_backup
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    app.render(show_backup(select_cluster(cluster_name, app.home), backup_id, app.home, storage_url))
+
+
+@backup.command()
+@click.argument("backup_id")
+@cluster_option
+@storage_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def delete(app: Application, backup_id: str, cluster_name: str | None, storage_url: str | None, yes: bool) -> None:
+    """Delete one backup's files."""
+    import sys
+
+    from mongo_admin.ops.backup.catalog import delete_backup
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    name = select_cluster(cluster_name, app.home)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"deleting backup {backup_id} cannot be undone; confirm with --yes")
+        click.confirm(f"Delete backup {backup_id} of cluster {name}?", abort=True, err=True)
+    app.render(delete_backup(name, backup_id, app.home, storage_url))
+
+
+@backup.command()
+@cluster_option
+@storage_option
+@pass_app
+def status(app: Application, cluster_name: str | None, storage_url: str | None) -> None:
+    """What runs now; releases the lock of a run that died (its backup marked failed, balancer restored)."""
+    from mongo_admin.ops.backup.catalog import backup_status
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    app.render(backup_status(select_cluster(cluster_name, app.home), app.home, storage_url))
+
+
+@backup.command()
+@click.argument("backup_id")
+@cluster_option
+@storage_option
+@click.option("--encryption-key-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="The key of an encrypted backup (without it only sizes and checksums are checked).")
+@pass_app
+@click.pass_context
+def verify(ctx: click.Context, app: Application, backup_id: str, cluster_name: str | None,
+           storage_url: str | None, encryption_key_file: Path | None) -> None:
+    """Re-read every file: presence, size, SHA-256, BSON validity, document counts. Exit 1 on any problem."""
+    from mongo_admin.ops.backup.catalog import verify_backup
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    result = verify_backup(select_cluster(cluster_name, app.home), backup_id, app.home, storage_url,
+                           encryption_key_file)
+    app.render(result)
+    if not result.ok:
+        ctx.exit(1)
