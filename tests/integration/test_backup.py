@@ -8,6 +8,7 @@ so it judges the backup, whatever a restore later does.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -141,12 +142,16 @@ class PairWriter:
         assert self.error is None, self.error
 
 
+def _written(writer: PairWriter, count: int) -> bool:
+    return writer.acknowledged >= count
+
+
 @pytest.mark.soak
 def test_full_backup_during_cross_shard_writes_never_has_b_without_a(home: Path) -> None:
     offset = 0
     for round_ in range(ROUNDS):
         with PairWriter(home, offset) as writer:
-            wait_until(lambda start=offset: writer.acknowledged >= start + 30, "see pairs written before the backup",
+            wait_until(functools.partial(_written, writer, offset + 30), "see pairs written before the backup",
                        timeout=60)
             before = writer.acknowledged
             result = create_backup("bk", BackupOptions(home=home))
