@@ -135,3 +135,16 @@ def verify(ctx: click.Context, app: Application, backup_id: str, cluster_name: s
     app.render(result)
     if not result.ok:
         ctx.exit(1)
+
+
+@backup.command()
+@cluster_option
+@storage_option
+@click.option("--dry-run", is_flag=True, help="Only show what the retention policy would delete.")
+@pass_app
+def prune(app: Application, cluster_name: str | None, storage_url: str | None, dry_run: bool) -> None:
+    """Apply the retention policy (the spec's backup.retention): every backup with the rules that keep it."""
+    from mongo_admin.ops.backup.catalog import prune_backups
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    app.render(prune_backups(select_cluster(cluster_name, app.home), app.home, storage_url, dry_run=dry_run))

@@ -147,6 +147,19 @@ class PitrSpec(_Model):
     slice_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
 
 
+class RetentionSpec(_Model):
+    """Which backups ``backup prune`` keeps (every rule keeps; what no rule keeps is deleted); see
+    ``mongo_admin.ops.backup.retention``."""
+
+    keep_last: Annotated[int, Field(ge=0)] = 7
+    keep_daily: Annotated[int, Field(ge=0)] = 7
+    keep_weekly: Annotated[int, Field(ge=0)] = 4
+    keep_monthly: Annotated[int, Field(ge=0)] = 6
+    keep_within_days: Annotated[float, Field(ge=0)] = 0
+    pitr_window_hours: Annotated[float, Field(ge=0)] = 0
+    keep_failed_days: Annotated[float, Field(ge=0)] = 7
+
+
 class BackupSpec(_Model):
     """Where and how backups are stored. ``storage`` is a URL: ``file:///var/backups/mongo``, a plain path,
     ``gs://bucket/prefix`` or ``s3://bucket/prefix``; left out, backups go under the cluster's state directory."""
@@ -156,6 +169,7 @@ class BackupSpec(_Model):
     encryption_key_file: Path | None = None
     parallel_collections: Annotated[int, Field(ge=1, le=64)] = 2
     pitr: PitrSpec = Field(default_factory=PitrSpec)
+    retention: RetentionSpec = Field(default_factory=RetentionSpec)
 
 
 class ProviderSpec(_Model):

@@ -220,3 +220,54 @@ def verify_backup(name: str, backup_id: str, home: Path | None = None, storage_u
     return VerifyReport(message=result.summary().splitlines()[0], backup_id=backup_id, ok=result.ok,
                         files=result.files, stored_bytes=result.stored_bytes, documents=result.documents,
                         contents_checked=result.contents_checked, problems=[str(p) for p in result.problems])
+
+
+@dataclass(frozen=True)
+class PruneEntry:
+    backup_id: str
+    type: str
+    state: str
+    action: str  # "keep" or "delete" (or "deleted")
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    message: str
+    cluster: str
+    dry_run: bool
+    kept: int
+    deleted: int
+    backups: list[PruneEntry]
+
+
+def prune_backups(name: str, home: Path | None = None, storage_url: str | None = None, *, dry_run: bool = False,
+                  now: dt.datetime | None = None) -> PruneResult:
+    """Apply the cluster's retention policy (``backup.retention`` in its spec); ``dry_run`` only says what would
+    go. A backup still holding the cluster lock is never deleted."""
+    from mongo_admin.ops.backup.retention import Candidate, decide
+
+    storage, access = _storage(name, home, storage_url)
+    candidates = []
+    for backup_id in backup_ids(storage, name):
+        record, manifest = read_record(storage, name, backup_id), read_manifest(storage, name, backup_id)
+        entry = _entry(record, manifest, backup_id)
+        restore_to = manifest.restore_to_time.time if manifest and manifest.restore_to_time else None
+        started = manifest.started_at if manifest else record.started_at if record else None
+        if started is None:
+            continue
+        candidates.append(Candidate(backup_id, entry.type, entry.state, started, restore_to))
+    decisions = decide(candidates, access.record.backup.retention, now or dt.datetime.now(dt.UTC))
+    by_id = {c.backup_id: c for c in candidates}
+    entries = []
+    for decision in decisions:
+        candidate = by_id[decision.backup_id]
+        action = "keep" if decision.keep else "delete"
+        if not decision.keep and not dry_run:
+            storage.delete_prefix(backup_prefix(name, decision.backup_id))
+            action = "deleted"
+        entries.append(PruneEntry(decision.backup_id, candidate.type, candidate.state, action, decision.reasons))
+    gone = sum(e.action != "keep" for e in entries)
+    verb = "would delete" if dry_run else "deleted"
+    return PruneResult(message=f"cluster {name}: kept {len(entries) - gone} backups, {verb} {gone}", cluster=name,
+                       dry_run=dry_run, kept=len(entries) - gone, deleted=gone, backups=entries)
