@@ -282,3 +282,17 @@ def test_backup_ids_are_unique_within_a_second(home: Path) -> None:
     first = create_backup("bk", BackupOptions(kind="config", home=home))
     second = create_backup("bk", BackupOptions(kind="config", home=home))
     assert first.backup_id != second.backup_id
+
+
+def test_runbook_names_the_exact_commands_for_this_backup(home: Path) -> None:
+    result = create_backup("bk", BackupOptions(home=home))
+    runner = CliRunner(env={"MONGO_ADMIN_HOME": str(home)})
+    book = runner.invoke(cli, ["backup", "runbook", result.backup_id], catch_exceptions=False).stdout
+    manifest = read_manifest(storage_of(home), "bk", result.backup_id)
+    assert manifest is not None and manifest.restore_to_time is not None
+    assert book.startswith(f"# Restore runbook — backup {result.backup_id} of cluster bk")
+    assert f"mongo-admin backup verify {result.backup_id} --cluster bk" in book
+    assert f"mongo-admin restore cluster {result.backup_id} --cluster bk" in book
+    assert f"mongo-admin restore shard {result.backup_id} --shard shard1 --cluster bk" in book
+    cut = manifest.restore_to_time
+    assert f"--oplogReplay --oplogLimit {cut.t}:{cut.i + 1} --dir <download of {manifest.prefix}shard0/>" in book

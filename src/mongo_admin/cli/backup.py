@@ -148,3 +148,21 @@ def prune(app: Application, cluster_name: str | None, storage_url: str | None, d
     from mongo_admin.ops.cluster.state import select_cluster
 
     app.render(prune_backups(select_cluster(cluster_name, app.home), app.home, storage_url, dry_run=dry_run))
+
+
+@backup.command()
+@click.argument("backup_id")
+@cluster_option
+@storage_option
+@pass_app
+def runbook(app: Application, backup_id: str, cluster_name: str | None, storage_url: str | None) -> None:
+    """Print the restore runbook of one backup (Markdown): the exact steps and commands for it."""
+    from mongo_admin.ops.backup.runbook import runbook as make_runbook
+    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.output import OutputFormat
+
+    book = make_runbook(select_cluster(cluster_name, app.home), backup_id, app.home, storage_url)
+    if app.output is OutputFormat.TABLE:
+        click.echo(book.markdown)
+    else:
+        app.render(book)
