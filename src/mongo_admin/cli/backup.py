@@ -39,9 +39,12 @@ def backup() -> None:
 @click.option("--encryption-key-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Encrypt every file with this key (AES-256-GCM); the key is never stored with the backup.")
 @click.option("--parallel", type=click.IntRange(1, 64), help="Collections dumped at once per replica set.")
+@click.option("--rate-limit", type=click.FloatRange(min=0.01), metavar="MB/S",
+              help="Read at most this many megabytes of documents per second (bounds the load on the servers).")
 @pass_app
 def create(app: Application, cluster_name: str | None, kind: str, shard: str | None, storage_url: str | None,
-           compression: str | None, encryption_key_file: Path | None, parallel: int | None) -> None:
+           compression: str | None, encryption_key_file: Path | None, parallel: int | None,
+           rate_limit: float | None) -> None:
     """Take a backup now and wait for it; progress per replica set on stderr."""
     from mongo_admin.ops.backup.engine import BackupOptions, create_backup
     from mongo_admin.ops.cluster.state import select_cluster
@@ -50,7 +53,7 @@ def create(app: Application, cluster_name: str | None, kind: str, shard: str | N
         raise click.UsageError("--shard NAME goes with --type shard, and only with it")
     options = BackupOptions(kind=kind, shard=shard, storage_url=storage_url,  # type: ignore[arg-type]
                             compression=compression, encryption_key_file=encryption_key_file,  # type: ignore[arg-type]
-                            parallel_collections=parallel, home=app.home)
+                            parallel_collections=parallel, rate_limit_mb_s=rate_limit, home=app.home)
 
     def show(event: BackupEvent) -> None:
         app.progress(f"[{event.step}] {event.message}")

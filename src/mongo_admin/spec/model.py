@@ -168,6 +168,7 @@ class BackupSpec(_Model):
     compression: Literal["gzip", "zstd", "none"] = "gzip"
     encryption_key_file: Path | None = None
     parallel_collections: Annotated[int, Field(ge=1, le=64)] = 2
+    rate_limit_mb_s: Annotated[float, Field(gt=0)] | None = None
     pitr: PitrSpec = Field(default_factory=PitrSpec)
     retention: RetentionSpec = Field(default_factory=RetentionSpec)
 

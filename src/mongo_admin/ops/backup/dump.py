@@ -10,6 +10,7 @@ also what mongodump's own rules leave.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -62,6 +63,30 @@ class DumpProgress:
             self.bytes += stored.raw_size
 
 
+class Throttle:
+    """A shared byte budget per second for every dump thread of a backup (``--rate-limit``): a backup read at a
+    fixed rate leaves the rest of the servers' capacity to the application. ``None`` means unlimited."""
+
+    def __init__(self, bytes_per_s: float | None) -> None:
+        self.rate = bytes_per_s
+        self._lock = threading.Lock()
+        self._next_free = time.monotonic()
+
+    def take(self, size: int) -> None:
+        if not self.rate:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_free)
+            self._next_free = start + size / self.rate
+            wait = start - now
+        if wait > 0:
+            time.sleep(wait)
+
+
+UNLIMITED = Throttle(None)
+
+
 def _skipped(db: str, name: str, configsvr: bool) -> bool:
     if db == LOCK_DB and name == LOCK_COLLECTION:
         return True
@@ -92,7 +117,7 @@ def plan(client: Client, configsvr: bool) -> list[Namespace]:
 
 
 def dump_namespace(client: Client, storage: Storage, layout: DumpLayout, namespace: Namespace,
-                   progress: DumpProgress) -> list[tuple[Namespace, str, StoredObject]]:
+                   progress: DumpProgress, throttle: Throttle = UNLIMITED) -> list[tuple[Namespace, str, StoredObject]]:
     """Store one namespace's metadata and (unless a view) documents; what was stored, by kind."""
     from mongo_admin.ops.backup.format import CollectionWriter
 
@@ -110,7 +135,9 @@ def dump_namespace(client: Client, storage: Storage, layout: DumpLayout, namespa
             cursor = collection.find({}, batch_size=BATCH).hint([("$natural", 1)])
             try:
                 for document in cursor:
-                    writer.write(document.raw)
+                    raw = document.raw
+                    throttle.take(len(raw))
+                    writer.write(raw)
             finally:
                 cursor.close()
         assert writer.result is not None
@@ -124,6 +151,7 @@ def dump_namespace(client: Client, storage: Storage, layout: DumpLayout, namespa
 
 def dump_replica_set(client: Client, storage: Storage, root: str, encoding: Encoding, *, configsvr: bool,
                      parallel: int, progress: DumpProgress, server_version: str, tool_version: str,
+                     throttle: Throttle = UNLIMITED,
                      cancelled: Callable[[], bool] = lambda: False) -> list[tuple[Namespace | None, str, StoredObject]]:
     """Dump the member ``client`` points at into ``root``; every stored object with its namespace and kind."""
     from mongo_admin.ops.backup.format import prelude_json
@@ -138,7 +166,7 @@ def dump_replica_set(client: Client, storage: Storage, root: str, encoding: Enco
     def one(namespace: Namespace) -> list[tuple[Namespace, str, StoredObject]]:
         if cancelled():
             raise InterruptedError("backup cancelled")
-        return dump_namespace(client, storage, layout, namespace, progress)
+        return dump_namespace(client, storage, layout, namespace, progress, throttle)
 
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix=f"dump-{progress.set_name}") as pool:
         for stored in pool.map(one, namespaces):

@@ -39,7 +39,7 @@ from bson import Timestamp
 from mongo_admin import __version__
 from mongo_admin.errors import MongoAdminError
 from mongo_admin.ops.backup import balancer, oplog
-from mongo_admin.ops.backup.dump import DumpProgress, Namespace, dump_replica_set
+from mongo_admin.ops.backup.dump import DumpProgress, Namespace, Throttle, dump_replica_set
 from mongo_admin.ops.backup.encryption import EncryptionKey
 from mongo_admin.ops.backup.format import DumpLayout, Encoding, StoredObject
 from mongo_admin.ops.backup.lock import ClusterLock, Holder
@@ -85,6 +85,8 @@ class BackupOptions:
     compression: Literal["gzip", "zstd", "none"] | None = None
     encryption_key_file: Path | None = None
     parallel_collections: int | None = None
+    # Megabytes of documents read per second over the whole backup (None: as fast as the servers go).
+    rate_limit_mb_s: float | None = None
     home: Path | None = None
     # An already opened storage (the API's job runner, tests injecting faults); wins over every URL.
     storage: Storage | None = None
@@ -147,6 +149,8 @@ class _Backup:
         self.key = EncryptionKey.from_file(key_file) if key_file else None
         self.encoding = Encoding(options.compression or settings.compression, self.key)
         self.parallel = options.parallel_collections or settings.parallel_collections
+        limit = options.rate_limit_mb_s or settings.rate_limit_mb_s
+        self.throttle = Throttle(limit * 2**20 if limit else None)
         self.started = _now()
         self.backup_id = self._unique_id(name, new_backup_id(self.started))
         self.record = BackupRecord(backup_id=self.backup_id, cluster=name, type=options.kind, started_at=self.started,
@@ -286,7 +290,8 @@ class _Backup:
             with self.access.node(source.node, timeout_s=300.0) as client:
                 return dump_replica_set(client, self.storage, self.prefix + name, self.encoding,
                                         configsvr=name == self.cluster.layout.config_set, parallel=self.parallel,
-                                        progress=progress[name], server_version=version, tool_version=__version__)
+                                        progress=progress[name], server_version=version, tool_version=__version__,
+                                        throttle=self.throttle)
 
         reporter = threading.Thread(target=report, name="backup-progress", daemon=True)
         reporter.start()
