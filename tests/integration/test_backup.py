@@ -296,3 +296,13 @@ def test_runbook_names_the_exact_commands_for_this_backup(home: Path) -> None:
     assert f"mongo-admin restore shard {result.backup_id} --shard shard1 --cluster bk" in book
     cut = manifest.restore_to_time
     assert f"--oplogReplay --oplogLimit {cut.t}:{cut.i + 1} --dir <download of {manifest.prefix}shard0/>" in book
+
+
+def test_pitr_commands_refuse_when_pitr_is_off_and_status_reports(home: Path) -> None:
+    runner = CliRunner(env={"MONGO_ADMIN_HOME": str(home)})
+    refused = runner.invoke(cli, ["backup", "pitr", "run", "--once"])
+    assert refused.exit_code == 1
+    assert "point-in-time recovery is not enabled for cluster bk" in refused.stderr
+    status = runner.invoke(cli, ["-o", "json", "backup", "pitr", "status"], catch_exceptions=False)
+    assert status.exit_code == 0
+    assert json.loads(status.stdout)["cluster"] == "bk"

@@ -169,3 +169,52 @@ def runbook(app: Application, backup_id: str, cluster_name: str | None, storage_
         click.echo(book.markdown)
     else:
         app.render(book)
+
+
+@backup.group()
+def pitr() -> None:
+    """Point-in-time recovery: continuous oplog slices per replica set (the spec's backup.pitr)."""
+
+
+@pitr.command("run")
+@cluster_option
+@storage_option
+@click.option("--once", is_flag=True, help="One slicing round, then exit (for cron).")
+@click.option("--slice-seconds", type=click.FloatRange(min=1), help="Seconds between slices (default: the spec's).")
+@pass_app
+def pitr_run(app: Application, cluster_name: str | None, storage_url: str | None, once: bool,
+             slice_seconds: float | None) -> None:
+    """Slice every replica set's oplog into the backup storage until stopped (Ctrl-C / SIGTERM)."""
+    import signal
+    import threading
+
+    from mongo_admin.ops.backup.pitr import PitrOptions, RoundResult, run_slicer, slice_once
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    name = select_cluster(cluster_name, app.home)
+    options = PitrOptions(storage_url=storage_url, slice_seconds=slice_seconds, home=app.home)
+    if once:
+        app.render(slice_once(name, options))
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def show(result: RoundResult) -> None:
+        app.progress(result.message)
+
+    try:
+        app.render(run_slicer(name, options, stop, show))
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@pitr.command("status")
+@cluster_option
+@storage_option
+@pass_app
+def pitr_status_command(app: Application, cluster_name: str | None, storage_url: str | None) -> None:
+    """Per replica set the newest slice and its lag, the gaps, and the windows the cluster can be restored to."""
+    from mongo_admin.ops.backup.pitr_status import pitr_status
+    from mongo_admin.ops.cluster.state import select_cluster
+
+    app.render(pitr_status(select_cluster(cluster_name, app.home), storage_url=storage_url, home=app.home))
