@@ -26,6 +26,7 @@ from mongo_admin.ops.backup.manifest import (
     read_manifest,
     read_record,
 )
+from mongo_admin.ops.backup.retention import Candidate
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.state import open_cluster
 from mongo_admin.storage.base import Storage
@@ -238,6 +239,7 @@ class PruneResult:
     dry_run: bool
     kept: int
     deleted: int
+    slices_deleted: int
     backups: list[PruneEntry]
 
 
@@ -245,7 +247,7 @@ def prune_backups(name: str, home: Path | None = None, storage_url: str | None =
                   now: dt.datetime | None = None) -> PruneResult:
     """Apply the cluster's retention policy (``backup.retention`` in its spec); ``dry_run`` only says what would
     go. A backup still holding the cluster lock is never deleted."""
-    from mongo_admin.ops.backup.retention import Candidate, decide
+    from mongo_admin.ops.backup.retention import decide
 
     storage, access = _storage(name, home, storage_url)
     candidates = []
@@ -268,6 +270,28 @@ def prune_backups(name: str, home: Path | None = None, storage_url: str | None =
             action = "deleted"
         entries.append(PruneEntry(decision.backup_id, candidate.type, candidate.state, action, decision.reasons))
     gone = sum(e.action != "keep" for e in entries)
+    slices = _prune_slices(storage, name, access, [by_id[d.backup_id] for d in decisions if d.keep], dry_run)
     verb = "would delete" if dry_run else "deleted"
-    return PruneResult(message=f"cluster {name}: kept {len(entries) - gone} backups, {verb} {gone}", cluster=name,
-                       dry_run=dry_run, kept=len(entries) - gone, deleted=gone, backups=entries)
+    also = f" and {slices} oplog slices older than the oldest kept full backup" if slices else ""
+    return PruneResult(message=f"cluster {name}: kept {len(entries) - gone} backups, {verb} {gone}{also}",
+                       cluster=name, dry_run=dry_run, kept=len(entries) - gone, deleted=gone, slices_deleted=slices,
+                       backups=entries)
+
+
+def _prune_slices(storage: Storage, name: str, access: ClusterAccess, kept: list[Candidate], dry_run: bool) -> int:
+    """Oplog slices that end before the oldest kept full backup's restore point serve no restore any more."""
+    from mongo_admin.ops.backup.slices import list_slices
+
+    bases = [c.restore_to for c in kept if c.type == "full" and c.restore_to]
+    if not bases:
+        return 0
+    oldest = min(bases)
+    layout = access.record.layout
+    removed = 0
+    for set_name in [layout.config_set, *layout.shard_sets]:
+        for piece in list_slices(storage, name, set_name):
+            if piece.end.as_datetime() < oldest:
+                removed += 1
+                if not dry_run:
+                    storage.delete(piece.key)
+    return removed
