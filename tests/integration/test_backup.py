@@ -193,6 +193,9 @@ def test_backup_files_manifest_and_catalog(home: Path) -> None:
     runner = CliRunner(env={"MONGO_ADMIN_HOME": str(home)})
     listed = json.loads(runner.invoke(cli, ["-o", "json", "backup", "list"], catch_exceptions=False).stdout)
     assert result.backup_id in [b["backup_id"] for b in listed["backups"]]
+    # Without point-in-time slices every full backup is restorable to its own point.
+    assert {"start": result.restore_to_time, "end": result.restore_to_time,
+            "base_backup": result.backup_id} in listed["restorable"]
     verified = runner.invoke(cli, ["-o", "json", "backup", "verify", result.backup_id], catch_exceptions=False)
     assert verified.exit_code == 0 and json.loads(verified.stdout)["ok"] is True
 

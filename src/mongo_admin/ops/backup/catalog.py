@@ -51,10 +51,21 @@ class BackupEntry:
 
 
 @dataclass(frozen=True)
+class Window:
+    """The cluster can be restored to any time from ``start`` to ``end``: a full backup's restore point and, with
+    point-in-time slices, as far as every replica set's contiguous slices reach."""
+
+    start: str
+    end: str
+    base_backup: str
+
+
+@dataclass(frozen=True)
 class BackupList:
     message: str
     cluster: str
     storage: str
+    restorable: list[Window]
     backups: list[BackupEntry]
 
 
@@ -87,12 +98,36 @@ def _entry(record: BackupRecord | None, manifest: BackupManifest | None, backup_
 
 
 def list_backups(name: str, home: Path | None = None, storage_url: str | None = None) -> BackupList:
-    storage, _ = _storage(name, home, storage_url)
+    storage, access = _storage(name, home, storage_url)
     entries = [_entry(read_record(storage, name, i), read_manifest(storage, name, i), i)
                for i in backup_ids(storage, name)]
     done = [e for e in entries if e.state == "done"]
+    windows = restorable_windows(storage, name, access)
+    span = (f"; restorable from {windows[0].start} to {windows[-1].end}" + (f" in {len(windows)} windows"
+                                                                            if len(windows) > 1 else "")
+            if windows else "; nothing restorable yet")
     return BackupList(message=f"cluster {name}: {len(entries)} backups, {len(done)} complete, in "
-                              f"{storage.describe()}", cluster=name, storage=storage.describe(), backups=entries)
+                              f"{storage.describe()}{span}", cluster=name, storage=storage.describe(),
+                      restorable=windows, backups=entries)
+
+
+def restorable_windows(storage: Storage, name: str, access: ClusterAccess) -> list[Window]:
+    """Each complete full backup's restore point, widened by point-in-time slices where they continue it."""
+    from mongo_admin.ops.backup.pitr_status import full_backups, restore_point, restore_windows
+    from mongo_admin.ops.backup.slices import list_slices
+
+    layout = access.record.layout
+    sets = [layout.config_set, *layout.shard_sets]
+    bases = full_backups(storage, name)
+    by_set = {set_name: list_slices(storage, name, set_name) for set_name in sets}
+    found = restore_windows(bases, by_set, sets)
+    windows = [Window(w.start.time.isoformat(), w.end.time.isoformat(), w.base_backup) for w in found]
+    covered = {b for w in found for b in w.backups}
+    for base in bases:  # a backup with no slices after it is restorable to its own point only
+        if base.backup_id not in covered:
+            point = restore_point(base).as_datetime().isoformat()
+            windows.append(Window(point, point, base.backup_id))
+    return sorted(windows, key=lambda w: w.start)
 
 
 @dataclass(frozen=True)
