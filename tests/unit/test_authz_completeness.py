@@ -27,7 +27,7 @@ PRE_AUTH = {"hello", "isMaster", "buildInfo", "ping", "connectionStatus", "listC
 # Replication's member-to-member commands: like the underscored ones, only for __system.
 REPLICATION_INTERNAL = {"replSetHeartbeat", "replSetRequestVotes", "replSetUpdatePosition", "replSetGetRBID"}
 # Rules for commands MongoDB has and the simulator does not register yet.
-AHEAD_OF_THEIR_COMMAND = {"invalidateUserCache"}
+AHEAD_OF_THEIR_COMMAND: set[str] = set()
 
 
 def registered() -> dict[str, set[str]]:

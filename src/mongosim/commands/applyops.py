@@ -3,8 +3,9 @@
 Entries are ``{op: "i"|"u"|"d"|"c"|"n", ns, o, o2?, ...}``. Updates come as ``$v: 2`` diffs
 (``{diff: {d, u, i, s<field>}}``, arrays ``{a: true, l, u<n>, s<n>}``), as full replacements, or as legacy
 modifier documents; inserts and replacements upsert, as the server's applyOps mode does. Commands (``c``) run
-through the command registry. The reply is ``{applied, results: [true...]}``; on the first failure the error
-carries how many entries ran.
+through the command registry, except ``create`` with a ``ui``: the collection is created with that UUID, as
+``mongorestore --preserveUUID`` relies on (the caller needs the ``useUUID`` privilege). The reply is
+``{applied, results: [true...]}``; on the first failure the error carries how many entries ran.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import asyncio
 import copy
 from typing import Any
 
+from bson import Binary
+
 from mongosim import commands
 from mongosim.commands import command
-from mongosim.commands.ddl import ensure_collection
+from mongosim.commands.ddl import collection_options, ensure_collection, view_document
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.query.match import matcher
@@ -69,8 +72,36 @@ def _apply_update(ctx: CommandContext, db: str, name: str, entry: dict[str, Any]
         raise CommandError("NoMatchingDocument", f"Failed to apply update: no document matching {query}")
 
 
-async def _apply_command(ctx: CommandContext, db: str, cmd: dict[str, Any]) -> None:
+def _create_with_uuid(ctx: CommandContext, db: str, cmd: dict[str, Any], ui: Any) -> None:
+    """``create`` keeping the collection UUID of the entry (idempotent when it already exists with that UUID)."""
+    if not isinstance(ui, Binary) or ui.subtype != 4:
+        raise CommandError("InvalidUUID", "ui must be a UUID (BinData subtype 4)")
+    name = cmd.get("create")
+    if not isinstance(name, str) or not name:
+        raise CommandError("InvalidNamespace", f"Invalid namespace: {db}.{name}")
+    if "viewOn" in cmd:
+        raise CommandError("InvalidOptions", "a view has no UUID: create it without 'ui'")
+    options = collection_options({key: value for key, value in cmd.items() if key != "idIndex"})
+    engine = ctx.server.storage
+    assert engine is not None
+    existing = engine.get_collection(db, name)
+    if existing is not None:
+        if existing.uuid == ui:
+            return
+        raise CommandError("NamespaceExists", f"Collection {db}.{name} already exists with UUID {existing.uuid!r}")
+    if view_document(ctx.server, db, name) is not None:
+        raise CommandError("NamespaceExists", f"A view already exists. NS: {db}.{name}")
+    for other in engine.all_collections():
+        if other.uuid == ui:
+            raise CommandError("NamespaceExists", f"UUID {ui!r} is already used by {other.db}.{other.name}")
+    engine.create_collection(db, name, options, ui)
+
+
+async def _apply_command(ctx: CommandContext, db: str, cmd: dict[str, Any], ui: Any = None) -> None:
     name = next(iter(cmd), "")
+    if name == "create" and ui is not None:
+        _create_with_uuid(ctx, db, cmd, ui)
+        return
     if name == "createIndexes" and "indexes" not in cmd:
         spec = {key: value for key, value in cmd.items() if key != "createIndexes"}
         cmd = {"createIndexes": cmd["createIndexes"], "indexes": [spec]}
@@ -104,7 +135,7 @@ async def _apply_entry(ctx: CommandContext, entry: Any, always_upsert: bool) -> 
     if op == "c":
         if not isinstance(doc, dict):
             raise CommandError("FailedToParse", "applyOps command entries need an object 'o'")
-        await _apply_command(ctx, db, doc)
+        await _apply_command(ctx, db, doc, entry.get("ui"))
     elif op == "i":
         if not isinstance(doc, dict):
             raise CommandError("FailedToParse", "applyOps insert entries need an object 'o'")

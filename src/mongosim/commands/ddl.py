@@ -27,6 +27,8 @@ _CREATE_FIELDS = frozenset({"create", "capped", "size", "max", "autoIndexId", "v
                             "validationAction", "collation", "clusteredIndex", "expireAfterSeconds", "timeseries",
                             "viewOn", "pipeline", "storageEngine", "indexOptionDefaults", "idIndex",
                             "changeStreamPreAndPostImages", "encryptedFields", "flags", "temp", "recordIdsReplicated"})
+# Generic arguments a router attaches when it forwards create to the database's primary shard.
+_ROUTING_ARGUMENTS = frozenset({"shardVersion", "databaseVersion"})
 _LEVELS = ("off", "strict", "moderate")
 _ACTIONS = ("error", "warn", "errorAndLog")
 _GRANULARITY_SPAN = {"seconds": 3600, "minutes": 86400, "hours": 2592000}
@@ -84,7 +86,7 @@ def _capped_size(value: Any) -> int:
 def collection_options(cmd: dict[str, Any]) -> dict[str, Any]:
     """The options create stores (and listCollections shows), validated like the server validates them."""
     for key in cmd:
-        if key not in _CREATE_FIELDS and key not in GENERIC_ARGUMENTS:
+        if key not in _CREATE_FIELDS and key not in GENERIC_ARGUMENTS and key not in _ROUTING_ARGUMENTS:
             raise CommandError(40415, f"BSON field 'create.{key}' is an unknown field.")
     options: dict[str, Any] = {}
     if cmd.get("capped"):

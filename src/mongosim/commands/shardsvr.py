@@ -2,7 +2,8 @@
 ``--shardsvr`` member, or not its primary where the command needs one):
 
 - ``_shardsvrSetShardIdentity`` (sent by the config server during addShard), ``shardingState``,
-  ``getShardVersion`` (the mongod form), ``_flushRoutingTableCacheUpdates``;
+  ``getShardVersion`` (the mongod form), ``_flushRoutingTableCacheUpdates``, ``flushRouterConfig`` (the mongod
+  form, 4.4+: the shard forgets its cached routing of a collection, a database or everything);
 - the migration protocol: ``_shardsvrMoveRange`` on the donor, ``_recvChunkStart``, ``_recvChunkStatus``,
   ``_recvChunkCommit``, ``_recvChunkAbort``, ``_recvChunkReleaseCritSec`` on the recipient, ``_migrateClone``
   and ``_transferMods`` served by the donor;
@@ -153,6 +154,23 @@ async def flush_routing_table(ctx: CommandContext, cmd: dict[str, Any]) -> dict[
     if cmd.get("syncFromConfig", True):
         await state.refresh(ns)
     return {}
+
+
+@command("flushRouterConfig", "flushrouterconfig", admin_only=True, processes=MONGOD)
+async def flush_router_config(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """The shard's filtering metadata and database versions are reloaded from the config servers on next use."""
+    state = state_of(ctx.server)
+    target = cmd.get(ctx.name)
+    if state is not None:
+        if isinstance(target, str) and "." in target:
+            state.forget(target)
+        elif isinstance(target, str) and target:
+            for ns in [ns for ns in state.metadata if ns.partition(".")[0] == target]:
+                state.forget(ns)
+            state.databases.pop(target, None)
+        else:
+            state.forget()
+    return {"flushed": True}
 
 
 # ---------------------------------------------------------------------------------------------- donor

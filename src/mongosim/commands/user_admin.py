@@ -496,3 +496,15 @@ for _name in WRITE_COMMANDS:
     _forward(_name, changes=True)
 for _name in READ_COMMANDS:
     _forward(_name, changes=False)
+
+
+@command("invalidateUserCache", admin_only=True)
+async def invalidate_user_cache(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
+    """Forget cached users and roles: a router reloads its copy from the config servers at once, a mongod makes
+    every session recompute its privileges (after direct writes to ``admin.system.users``, as a restore does)."""
+    refresh = getattr(ctx.server.users, "refresh", None)
+    if refresh is not None:
+        await refresh()
+    else:
+        ctx.server.auth_generation += 1
+    return {}

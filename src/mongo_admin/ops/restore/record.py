@@ -1,0 +1,79 @@
+"""The record of one restore, stored next to the backups as ``<cluster>/restores/<restore_id>.json``.
+
+Written before any work starts (state ``starting``), rewritten on every step (``running``), and kept with the
+failing step and the first line of the error when the restore fails, as a backup's ``backup.json`` is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mongo_admin.ops.backup.manifest import BackupStep, backup_prefix
+from mongo_admin.storage.base import Storage
+
+RestoreKind = Literal["full", "shard", "namespaces", "config"]
+RestoreState = Literal["starting", "running", "done", "failed", "cancelled"]
+FORMAT_VERSION = 1
+
+
+def restore_key(cluster: str, restore_id: str) -> str:
+    """``<cluster>/restores/<restore_id>.json`` (the names are checked like backup folder names)."""
+    backup_prefix(cluster, restore_id)
+    return f"{cluster}/restores/{restore_id}.json"
+
+
+class RestoreRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format_version: int = FORMAT_VERSION
+    restore_id: str
+    backup_id: str
+    source_cluster: str
+    cluster: str
+    kind: RestoreKind
+    state: RestoreState = "starting"
+    steps: list[BackupStep] = []
+    failed_step: str | None = None
+    error: str | None = None
+    shard_map: dict[str, str] = {}
+    restore_to_time: dt.datetime | None = None
+    progress: float = Field(default=0.0, ge=0.0, le=100.0)
+    started_at: dt.datetime
+    updated_at: dt.datetime
+    holder: str = ""
+
+    @property
+    def current_step(self) -> str | None:
+        return self.steps[-1].name if self.steps and self.steps[-1].finished_at is None else None
+
+    def begin_step(self, name: str, now: dt.datetime) -> None:
+        self.finish_step(now)
+        self.steps.append(BackupStep(name=name, started_at=now))
+        self.updated_at = now
+
+    def finish_step(self, now: dt.datetime) -> None:
+        if self.steps and self.steps[-1].finished_at is None:
+            self.steps[-1].finished_at = now
+            self.updated_at = now
+
+    def fail(self, error: BaseException | str, now: dt.datetime, *, state: RestoreState = "failed") -> None:
+        self.failed_step = self.current_step or (self.steps[-1].name if self.steps else None)
+        self.error = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        self.state = state
+        self.updated_at = now
+
+
+def write_restore_record(storage: Storage, record: RestoreRecord) -> str:
+    key = restore_key(record.cluster, record.restore_id)
+    storage.put(key, (record.model_dump_json(indent=2) + "\n").encode())
+    return key
+
+
+def read_restore_record(storage: Storage, cluster: str, restore_id: str) -> RestoreRecord | None:
+    key = restore_key(cluster, restore_id)
+    if storage.stat(key) is None:
+        return None
+    return RestoreRecord.model_validate_json(storage.get(key))
