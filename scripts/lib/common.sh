@@ -94,6 +94,17 @@ ma_cluster_name() {
   printf '%s\n' "$name"
 }
 
+# ma_result_field FIELD FORMAT TEXT: one top-level scalar of a CLI result TEXT printed as json (`"FIELD": "v"`)
+# or as a table (`field  v`, underscores read as spaces; tables are printed unwrapped when piped). For values
+# without spaces or quotes, such as a backup id; prints nothing when the field is not there.
+ma_result_field() {
+  local label=${1//_/ }
+  case $2 in
+    json) printf '%s\n' "$3" | sed -n "s/^  \"$1\": \"\([^\"]*\)\",\{0,1\}\$/\1/p" ;;
+    *) printf '%s\n' "$3" | sed -n "s/^$label  *\([^ ]*\)\$/\1/p" ;;
+  esac
+}
+
 # ma_stage_start NUMBER NAME [DETAIL]: the banner that opens a stage, with how long the run has taken so far.
 ma_stage_start() {
   MA_STAGE="[$1] $2"

@@ -171,6 +171,73 @@ def runbook(app: Application, backup_id: str, cluster_name: str | None, storage_
         app.render(book)
 
 
+def _cron_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A cron schedule, checked here so a bad one is a usage error naming its field; ``off`` leaves the job out."""
+    from mongo_admin.errors import InvalidInputError
+    from mongo_admin.ops.backup.schedule import check_cron
+
+    if value is None or value == "off":
+        return None
+    try:
+        return check_cron(value, f"--{param.name}")
+    except InvalidInputError as exc:
+        raise click.BadParameter(f"{value!r}: {exc.why}") from exc
+
+
+@backup.command()
+@cluster_option
+@click.option("--full", default="0 2 * * *", show_default=True, callback=_cron_option, metavar="CRON",
+              help="When the full backup runs (scripts/backup/full-backup.sh, verified); off leaves it out.")
+@click.option("--config", callback=_cron_option, metavar="CRON",
+              help="When a config-server backup runs (scripts/backup/config-backup.sh); none by default.")
+@click.option("--pitr", is_flag=True,
+              help="Slice the oplog every minute (scripts/backup/incremental-backup.sh --once); the spec must "
+                   "enable backup.pitr.")
+@click.option("--prune", default="30 3 * * *", show_default=True, callback=_cron_option, metavar="CRON",
+              help="When the retention policy is applied (scripts/backup/prune-backups.sh); off leaves it out.")
+@click.option("--health", callback=_cron_option, metavar="CRON",
+              help="When scripts/disaster-recovery/health-check.sh runs; none by default.")
+@click.option("--scripts-dir", type=click.Path(path_type=Path, file_okay=False), envvar="MONGO_ADMIN_SCRIPTS_DIR",
+              help="The scripts/ directory the lines call (default: this checkout's).")
+@click.option("--install", is_flag=True, help="Put the lines into this user's crontab (replacing this cluster's).")
+@click.option("--remove", is_flag=True, help="Take this cluster's lines out of this user's crontab.")
+@pass_app
+def schedule(app: Application, cluster_name: str | None, full: str | None, config: str | None, pitr: bool,
+             prune: str | None, health: str | None, scripts_dir: Path | None, install: bool, remove: bool) -> None:
+    """Crontab lines that run the backup scripts for the cluster: printed, installed or removed.
+
+    The lines sit between '# mongo-admin <cluster> begin' and '# mongo-admin <cluster> end'; --install replaces
+    that block and keeps every other line of the crontab. The crontab command is $MONGO_ADMIN_CRONTAB, else
+    crontab on PATH.
+    """
+    from mongo_admin.ops.backup.schedule import (
+        Crontab,
+        ScheduleOptions,
+        install_schedule,
+        remove_schedule,
+        schedule_for,
+    )
+    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.output import OutputFormat
+
+    if install and remove:
+        raise click.UsageError("--install and --remove go separately")
+    name = select_cluster(cluster_name, app.home)
+    if remove:
+        result = remove_schedule(name, Crontab.find())
+    else:
+        planned = schedule_for(name, ScheduleOptions(full=full, config=config, pitr=pitr, prune=prune,
+                                                     health=health, scripts_dir=scripts_dir, home=app.home))
+        result = install_schedule(planned, Crontab.find()) if install else planned
+    if app.output is not OutputFormat.TABLE:
+        app.render(result)
+        return
+    # The lines themselves on stdout, ready for a crontab; what was done on stderr.
+    app.progress(result.message)
+    for line in result.lines:
+        click.echo(line)
+
+
 @backup.group()
 def pitr() -> None:
     """Point-in-time recovery: continuous oplog slices per replica set (the spec's backup.pitr)."""

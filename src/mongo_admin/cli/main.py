@@ -17,6 +17,7 @@ from mongo_admin.cli.binaries import binaries
 from mongo_admin.cli.cluster import cluster
 from mongo_admin.cli.health import health_check
 from mongo_admin.cli.paths import paths
+from mongo_admin.cli.restore import restore
 from mongo_admin.cli.sandbox import sandbox
 from mongo_admin.errors import MongoAdminError
 from mongo_admin.output import OutputFormat
@@ -58,6 +59,7 @@ def cli(ctx: click.Context, output: str, verbose: int, quiet: bool) -> None:
 cli.add_command(sandbox)
 cli.add_command(cluster)
 cli.add_command(backup)
+cli.add_command(restore)
 cli.add_command(health_check)
 cli.add_command(binaries)
 cli.add_command(paths)

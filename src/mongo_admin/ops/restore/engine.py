@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import itertools
 import threading
 import time
 import uuid as uuid_module
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,8 @@ class RestoreOptions:
     users_and_roles: bool | None = None
     from_shard: str | None = None
     batch_documents: int = 1000
+    # Point in time (timezone-aware): the backup's data and oplog, then the oplog slices up to this moment.
+    point_in_time: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,14 @@ class _Job:
 
     target: str
     plans: list[SetPlan] = field(default_factory=list)
+
+
+def _wall(entry: Mapping[str, Any]) -> dt.datetime:
+    """An oplog entry's wall time (UTC), the moment its write was applied on the primary."""
+    wall = entry.get("wall")
+    if not isinstance(wall, dt.datetime):
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return wall if wall.tzinfo else wall.replace(tzinfo=dt.UTC)
 
 
 def _now() -> dt.datetime:
@@ -211,6 +222,7 @@ class _Restore:
         self.dumps: dict[str, SetDump] = {}
         self.primaries: dict[str, Node] = {}
         self.end: Timestamp | None = None
+        self.point_in_time: tuple[dt.datetime, Timestamp, dict[str, list[str]], Encoding] | None = None
         self.files_checked = 0
         self.selected: dict[str, str] = {}
         self.sharded_targets: dict[str, tuple[str, Binary]] = {}
@@ -335,6 +347,61 @@ class _Restore:
         self.end = end.timestamp() if end else None
         self.record.shard_map = self.mapping
         self.record.restore_to_time = end.time if end else None
+        if self.options.point_in_time is not None:
+            self._plan_point_in_time(used, encoding)
+
+    def _plan_point_in_time(self, used: list[str], encoding: Encoding) -> None:
+        """Prove every replica set has contiguous slices from the backup's cut-off to the chosen time; the replay
+        then stops at the first entry written after it (the oplog's ``wall`` time)."""
+        from mongo_admin.ops.backup.slices import PitrRangeError, slices_for
+
+        moment = self.options.point_in_time
+        assert moment is not None
+        if moment.tzinfo is None:
+            raise RestoreRefusedError(f"the time {moment.isoformat()} has no timezone",
+                                      "a point in time is ambiguous without one",
+                                      "give it with an offset, e.g. 2026-11-26T08:30:00+00:00 or ...Z")
+        base = self.manifest.restore_to_time
+        if self.kind not in ("full", "namespaces") or base is None:
+            raise RestoreRefusedError(f"a {self.kind} restore cannot go to a point in time",
+                                      "only whole-cluster and selective restores replay oplog slices",
+                                      "drop --time, or restore the whole cluster or selected namespaces")
+        if moment < base.time:
+            raise RestoreRefusedError(f"backup {self.backup_id} is restorable from {base.time.isoformat()} on",
+                                      f"{moment.isoformat()} is before it",
+                                      "choose an older full backup, or let mongo-admin choose (omit the backup id)")
+        upto = Timestamp(int(moment.timestamp()) + 1, 0)
+        keys: dict[str, list[str]] = {}
+        for name in used:
+            try:
+                keys[name] = slices_for(self.storage, self.source_cluster, name, base.timestamp(), upto)
+            except PitrRangeError as exc:
+                raise RestoreRefusedError(f"cluster {self.source_cluster} cannot be restored to "
+                                          f"{moment.isoformat()}", exc.message(),
+                                          "choose a time inside a window of `mongo-admin backup list` (the newest "
+                                          "slices may still be on their way: see `backup pitr status`)") from exc
+        self.point_in_time = (moment, upto, keys, encoding)
+        self.end = upto
+        self.record.restore_to_time = moment
+
+    def _oplog_for(self, dump: SetDump) -> Callable[[], Iterable[Mapping[str, Any]]] | None:
+        """The entries a set replays in a point-in-time restore: its backup oplog, then its slices, up to the
+        first entry written after the chosen moment."""
+        if self.point_in_time is None:
+            return None
+        from mongo_admin.ops.backup.slices import replay_entries
+
+        moment, upto, keys, encoding = self.point_in_time
+        base = self.manifest.restore_to_time
+        assert base is not None
+        name = dump.backup.name
+
+        def entries() -> Iterable[Mapping[str, Any]]:
+            chained = itertools.chain(dump.oplog(), replay_entries(self.storage, keys[name], base.timestamp(), upto,
+                                                                   encoding))
+            return itertools.takewhile(lambda entry: _wall(entry) <= moment, chained)
+
+        return entries
 
     def _used_sets(self, manifest: BackupManifest, backup_shards: list[str]) -> list[str]:
         layout = self.cluster.layout
@@ -371,6 +438,7 @@ class _Restore:
         jobs: dict[str, _Job] = {}
 
         def add(plan: SetPlan) -> None:
+            plan = replace(plan, oplog=self._oplog_for(plan.dump))
             jobs.setdefault(plan.target_set, _Job(plan.target_set)).plans.append(plan)
 
         config_set = self.manifest.topology.config_set
@@ -591,3 +659,23 @@ def restore_config(name: str, backup_id: str, options: RestoreOptions | None = N
     return _Restore(name, backup_id, "config", options or RestoreOptions(), progress).run()
 
 
+
+
+def base_for(source_cluster: str, moment: dt.datetime, options: RestoreOptions | None = None) -> str:
+    """The newest complete full backup restorable at or before ``moment``: the base of a point-in-time
+    restore (its oplog slices carry it forward to the moment)."""
+    from mongo_admin.ops.backup.pitr_status import full_backups, restore_point
+
+    options = options or RestoreOptions()
+    paths, record = open_cluster(source_cluster, options.home)
+    storage = storage_for(paths, record, options.storage_url)
+    if moment.tzinfo is None:
+        raise RestoreRefusedError(f"the time {moment.isoformat()} has no timezone",
+                                  "a point in time is ambiguous without one",
+                                  "give it with an offset, e.g. 2026-11-26T08:30:00+00:00 or ...Z")
+    bases = [b for b in full_backups(storage, source_cluster) if restore_point(b).as_datetime() <= moment]
+    if not bases:
+        raise RestoreRefusedError(f"no full backup of cluster {source_cluster} is older than {moment.isoformat()}",
+                                  "a point-in-time restore starts from a full backup taken before the moment",
+                                  "choose a later time (mongo-admin backup list shows the restorable windows)")
+    return bases[-1].backup_id

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +73,8 @@ class SetPlan:
     replay: ReplayRules | None = None
     end: Timestamp | None = None
     before: Callable[[Client], None] | None = None  # runs after the data, before the replay (the catalog)
+    # The entries to replay instead of the dump's own oplog (a point-in-time restore adds the slices).
+    oplog: Callable[[], Iterable[Mapping[str, Any]]] | None = None
 
 
 @dataclass
@@ -127,7 +129,8 @@ def restore_set(client: Client, plan: SetPlan, progress: SetProgress, *,
         plan.before(client)
         result.timings["catalog"] = time.monotonic() - began
     if plan.replay is not None and plan.end is not None:
-        stats: ReplayStats = replay_oplog(client, [plan.dump.oplog()], plan.end, plan.replay)
+        source = plan.oplog() if plan.oplog is not None else plan.dump.oplog()
+        stats: ReplayStats = replay_oplog(client, [source], plan.end, plan.replay)
         result.oplog_applied, result.oplog_skipped = stats.applied, stats.skipped
         result.timings["oplog"] = stats.elapsed_s
     return result
