@@ -309,3 +309,24 @@ def test_pitr_commands_refuse_when_pitr_is_off_and_status_reports(home: Path) ->
     status = runner.invoke(cli, ["-o", "json", "backup", "pitr", "status"], catch_exceptions=False)
     assert status.exit_code == 0
     assert json.loads(status.stdout)["cluster"] == "bk"
+
+
+def test_restore_drill_restores_into_a_scratch_cluster_and_compares(home: Path) -> None:
+    with router(home) as client:
+        client.app.drilled.insert_many([{"_id": i, "v": i * i} for i in range(500)])
+        client.app.drilled.update_one({"_id": 7}, {"$set": {"v": -1}})
+    result = create_backup("bk", BackupOptions(home=home))
+    runner = CliRunner(env={"MONGO_ADMIN_HOME": str(home)})
+    drilled = runner.invoke(cli, ["-o", "json", "backup", "verify", result.backup_id, "--restore"],
+                            catch_exceptions=False)
+    assert drilled.exit_code == 0, drilled.output
+    report = json.loads(drilled.stdout)
+    assert report["ok"] is True and report["problems"] == []
+    checks = {c["namespace"]: c for c in report["collections"]}
+    assert checks["app.drilled"]["expected"] == checks["app.drilled"]["restored"] == 500
+    assert checks["app.drilled"]["content_compared"] is True  # the update came before the backup began
+    assert {"verify files", "deploy scratch cluster", "compare"} <= set(report["phases"])
+    assert any(phase.startswith("restore: ") for phase in report["phases"])
+    assert report["recovery_time_s"] > 0
+    # The scratch cluster is gone: nothing of it runs or stays listed.
+    assert not (home / "clusters" / report["scratch_cluster"]).exists()

@@ -125,16 +125,32 @@ def status(app: Application, cluster_name: str | None, storage_url: str | None) 
 @storage_option
 @click.option("--encryption-key-file", type=click.Path(path_type=Path, dir_okay=False),
               help="The key of an encrypted backup (without it only sizes and checksums are checked).")
+@click.option("--restore", "drill", is_flag=True,
+              help="Also restore it into a scratch sandbox cluster, compare every collection, time each phase.")
+@click.option("--keep", is_flag=True, help="With --restore: keep the scratch cluster for inspection.")
 @pass_app
 @click.pass_context
 def verify(ctx: click.Context, app: Application, backup_id: str, cluster_name: str | None,
-           storage_url: str | None, encryption_key_file: Path | None) -> None:
-    """Re-read every file: presence, size, SHA-256, BSON validity, document counts. Exit 1 on any problem."""
-    from mongo_admin.ops.backup.catalog import verify_backup
+           storage_url: str | None, encryption_key_file: Path | None, drill: bool, keep: bool) -> None:
+    """Re-read every file: presence, size, SHA-256, BSON validity, document counts. Exit 1 on any problem.
+
+    With --restore, a restore drill: the backup is restored into a scratch cluster of its shape and every
+    collection is compared with what the backup holds at its restore point; recovery time per phase.
+    """
     from mongo_admin.ops.cluster.state import select_cluster
 
-    result = verify_backup(select_cluster(cluster_name, app.home), backup_id, app.home, storage_url,
-                           encryption_key_file)
+    name = select_cluster(cluster_name, app.home)
+    if drill:
+        from mongo_admin.ops.backup.drill import restore_drill
+
+        drilled = restore_drill(name, backup_id, app.home, storage_url, encryption_key_file, keep=keep)
+        app.render(drilled)
+        if not drilled.ok:
+            ctx.exit(1)
+        return
+    from mongo_admin.ops.backup.catalog import verify_backup
+
+    result = verify_backup(name, backup_id, app.home, storage_url, encryption_key_file)
     app.render(result)
     if not result.ok:
         ctx.exit(1)
