@@ -6,11 +6,15 @@ one with two. Each gets ``--docs`` documents of about 1 KB per shard in a hashed
 
 - throughput: a full backup of each (gzip), MB/s of raw BSON read and documents/s; the ratio of the two-shard to
   the one-shard rate shows the parallelism per shard (target >= 1.8 x).
+- restore: that backup restored into the same cluster, MB/s and documents/s (target >= 0.5 x the backup's rate).
+- pitr: for each of ``--pitr-entries`` (oplog volumes), a base backup, that many inserts, slicing until the
+  recovery point passes the last one (how long slicing takes to catch up), and a point-in-time restore to just
+  after it: restore time against the oplog volume replayed.
 - impact: on the two-shard cluster, a mixed load (one client thread: 50 % inserts, 50 % finds by _id through the
   router) for ``--seconds`` alone, then for as long as one full backup runs, unthrottled and then read at
   ``--rate-limit`` MB/s; the drop in operations/s, measured in one run (target <= 5 %).
 
-Run: .venv/bin/python bench/bench_backup.py [--docs 20000] [--seconds 10] [--rate-limit 2]
+Run: .venv/bin/python bench/bench_backup.py [--docs 20000] [--seconds 10] [--rate-limit 2] [--only ...]
 Prints the results; records nothing (copy the numbers into docs/benchmarks.md by hand).
 """
 
@@ -47,6 +51,7 @@ ports: {{base: {base}}}
 SCALING_TARGET = 1.8
 IMPACT_TARGET = 0.05
 PAD = "p" * 1000
+PITR_SPEC = "backup: {pitr: {enabled: true, slice_seconds: 5}}\n"
 
 
 def verdict(ok: bool) -> str:
@@ -59,7 +64,7 @@ def router(home: Path, name: str) -> Any:
 
 
 def make_cluster(home: Path, name: str, shards: int, docs: int) -> None:
-    text = SPEC.format(name=name, shards=[{"members": 1}] * shards, base=free_port_block(10))
+    text = SPEC.format(name=name, shards=[{"members": 1}] * shards, base=free_port_block(10)) + PITR_SPEC
     deploy(parse_spec(text.replace("'", "")), text, DeployOptions(home=home))
     with router(home, name) as client:
         client.admin.command("enableSharding", "bench")
@@ -114,26 +119,83 @@ def load_rate(home: Path, name: str, seconds: float, rate_limit: float | None = 
     return done / took, took
 
 
+def restore_rate(home: Path, name: str) -> tuple[float, float, float, float]:
+    """A full backup of ``name``, then its restore into the same cluster: seconds, MB/s and documents/s of the
+    restore, and the backup's MB/s for the ratio."""
+    from mongo_admin.ops.restore.engine import RestoreOptions, restore_cluster
+
+    _, backup_mb_s, _ = throughput(home, name)
+    from mongo_admin.ops.backup.catalog import list_backups
+
+    newest = list_backups(name, home).backups[-1]
+    began = time.perf_counter()
+    result = restore_cluster(name, newest.backup_id, RestoreOptions(home=home))
+    spent = time.perf_counter() - began
+    return spent, result.bytes / 2**20 / spent, result.documents / spent, backup_mb_s
+
+
+def pitr(home: Path, name: str, entries: list[int]) -> None:
+    """Point-in-time restore time against the oplog volume replayed: a base backup, ``n`` writes sliced, then a
+    restore to just after the last of them."""
+    import datetime as dt
+
+    from mongo_admin.ops.backup.pitr import PitrOptions, slice_once
+    from mongo_admin.ops.restore.engine import RestoreOptions, restore_cluster
+
+    for count in entries:
+        base = create_backup(name, BackupOptions(home=home))
+        with router(home, name) as client:
+            coll = client.bench.pitr
+            for start in range(0, count, 500):
+                coll.insert_many([{"n": i} for i in range(start, min(count, start + 500))], ordered=False)
+            acked = time.time()
+        sliced = time.perf_counter()
+        while True:
+            result = slice_once(name, PitrOptions(home=home))
+            if result.recovery_point is not None and result.recovery_point.time.timestamp() >= acked:
+                break
+        lag = time.perf_counter() - sliced
+        moment = dt.datetime.fromtimestamp(acked + 0.5, dt.UTC)
+        time.sleep(1.0)
+        began = time.perf_counter()
+        done = restore_cluster(name, base.backup_id, RestoreOptions(home=home, point_in_time=moment))
+        spent = time.perf_counter() - began
+        print(f"point-in-time restore over {count:,} sliced inserts: {spent:.2f} s ({done.oplog_applied:,} oplog "
+              f"entries replayed, {done.oplog_applied / spent:,.0f}/s); slicing caught up {lag:.2f} s after the "
+              "last write")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=20_000, help="documents of ~1 KB per shard")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of the load measured alone")
     parser.add_argument("--rate-limit", type=float, default=2.0, help="MB/s of the throttled backup")
+    parser.add_argument("--only", default="throughput,impact,restore,pitr", help="comma-separated parts to run")
+    parser.add_argument("--pitr-entries", default="1000,5000,20000", help="oplog volumes for the PITR restore")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mongo-admin-bench-") as tmp:
         home = Path(tmp)
         os.environ["MONGO_ADMIN_HOME"] = tmp
+        wanted = set(args.only.split(","))
         try:
             make_cluster(home, "one", 1, args.docs)
             make_cluster(home, "two", 2, args.docs)
-            one = throughput(home, "one")
-            two = throughput(home, "two")
-            for label, (took, mb_s, docs_s) in (("1 shard", one), ("2 shards", two)):
-                print(f"full backup, {label}: {took:.2f} s, {mb_s:.1f} MB/s of BSON, {docs_s:,.0f} documents/s")
-            scaling = two[1] / one[1]
-            print(f"2 shards vs 1 shard: {scaling:.2f} x the throughput ({verdict(scaling >= SCALING_TARGET)} target "
-                  f">= {SCALING_TARGET} x)")
-            for limit in (None, args.rate_limit):
+            if "throughput" in wanted:
+                one = throughput(home, "one")
+                two = throughput(home, "two")
+                for label, (took, mb_s, docs_s) in (("1 shard", one), ("2 shards", two)):
+                    print(f"full backup, {label}: {took:.2f} s, {mb_s:.1f} MB/s of BSON, {docs_s:,.0f} documents/s")
+                scaling = two[1] / one[1]
+                print(f"2 shards vs 1 shard: {scaling:.2f} x the throughput ({verdict(scaling >= SCALING_TARGET)} "
+                      f"target >= {SCALING_TARGET} x)")
+            if "restore" in wanted:
+                spent, mb_s, docs_s, backup_mb_s = restore_rate(home, "two")
+                ratio = mb_s / backup_mb_s
+                print(f"full restore, 2 shards: {spent:.2f} s, {mb_s:.1f} MB/s, {docs_s:,.0f} documents/s: "
+                      f"{ratio:.2f} x the backup's rate ({verdict(ratio >= 0.5)} target >= 0.5 x)")
+            if "pitr" in wanted:
+                pitr(home, "two", [int(n) for n in args.pitr_entries.split(",")])
+            for limit in ((None, args.rate_limit) if "impact" in wanted else ()):
                 quiet, _ = load_rate(home, "two", args.seconds)
                 busy, took = load_rate(home, "two", args.seconds, limit, during_backup=True)
                 impact = 1 - busy / quiet
