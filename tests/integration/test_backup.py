@@ -32,6 +32,7 @@ from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
 from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
+from mongo_admin.ops.restore.engine import RestoreOptions, restore_cluster
 from mongo_admin.providers import local
 from mongo_admin.spec.load import parse_spec
 from mongo_admin.storage import open_storage
@@ -162,6 +163,12 @@ def test_full_backup_during_cross_shard_writes_never_has_b_without_a(home: Path)
         assert orphans == [], f"round {round_}: B without A for pairs {orphans[:10]}"
         assert all(i in a and i in b for i in range(before - 1)), f"round {round_}: lost an acknowledged pair"
         assert result.cluster_consistent and result.state == "done"
+    # And the restored cluster itself: the last backup restored in place holds exactly the backup's pairs.
+    restore_cluster("bk", result.backup_id, RestoreOptions(home=home))
+    with router(home) as client:
+        restored_a = {doc["_id"] for doc in client.app.a.find({}, {"_id": 1})}
+        restored_b = {doc["_id"] for doc in client.app.b.find({}, {"_id": 1})}
+    assert restored_a == set(a) and restored_b == set(b)
 
 
 def test_backup_files_manifest_and_catalog(home: Path) -> None:

@@ -377,7 +377,7 @@ class _Restore:
                 keys[name] = slices_for(self.storage, self.source_cluster, name, base.timestamp(), upto)
             except PitrRangeError as exc:
                 raise RestoreRefusedError(f"cluster {self.source_cluster} cannot be restored to "
-                                          f"{moment.isoformat()}", exc.message(),
+                                          f"{moment.isoformat()}", f"{exc.what}: {exc.why}" if exc.why else exc.what,
                                           "choose a time inside a window of `mongo-admin backup list` (the newest "
                                           "slices may still be on their way: see `backup pitr status`)") from exc
         self.point_in_time = (moment, upto, keys, encoding)
