@@ -3,7 +3,8 @@ database's primary shard (every shard drops, the catalog forgets, other routers 
 midway and run again, and movePrimary under concurrent writers (writes wait for the copy, then go to the new
 primary shard; none lost, none doubled).
 
-Clusters are 1-member replica sets: these scenarios are about routing and coordination, not replication.
+Clusters are 1-member replica sets: these scenarios are about routing and coordination, not replication. One
+shard grows to three members after addShard and the whole cluster restarts: drops must still be prompt.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any
 import pytest
 from pymongo.errors import PyMongoError
 
+from tests.support.replset import ReplSet
 from tests.support.sharded import Client, ShardedCluster, running_cluster
-from tests.support.simproc import wait_until
+from tests.support.simproc import SimProcess, free_port, wait_until
 
 SMALL: dict[str, Any] = {"shards": 2, "members": 1, "config_members": 1}
 
@@ -231,3 +233,78 @@ def test_move_primary_under_concurrent_writers_loses_and_duplicates_nothing(clus
     assert "n_1" in cluster.shard_client("shard1").moving.b.index_information()
     whats = changelog(cluster.client(0), "moving")
     assert whats.index("movePrimary.start") < whats.index("movePrimary.end")
+
+
+# ---------------------------------------------------------------------------------------------- after a restart
+def _grow(cluster: ShardedCluster, rs: ReplSet, extra: int) -> None:
+    """Add ``extra`` members to a running 1-member shard, one reconfig each (as an operator grows a set after
+    addShard, which recorded only the first member in config.shards), then make the first member unelectable
+    and step it down: another member is primary, and the shard's connection string names only a secondary."""
+    admin = rs.probe(rs.nodes[0]).admin
+    for _ in range(extra):
+        node = SimProcess(rs.nodes[0].workdir.parent / f"node{len(rs.nodes)}", port=free_port(),
+                          args=["--replSet", rs.name, "--oplogSize", "64", "--shardsvr", *cluster.shard_args])
+        node.start()
+        rs.nodes.append(node)
+        config = admin.command("replSetGetConfig")["config"]
+        config["version"] += 1
+        config["members"].append({"_id": len(config["members"]), "host": node.address})
+        admin.command("replSetReconfig", config)
+        rs.wait_healthy()
+    with contextlib.suppress(PyMongoError):  # the primary closes connections as it steps down
+        admin.command("replSetStepDown", 60, secondaryCatchUpPeriodSecs=10)
+    primary = wait_until(lambda: rs.primary() not in (None, rs.nodes[0]) and rs.primary(),
+                         f"elect another primary of {rs.name}")
+    admin = rs.probe(primary).admin
+    config = admin.command("replSetGetConfig")["config"]
+    config["version"] += 1
+    config["members"][0]["priority"] = 0
+    admin.command("replSetReconfig", config)
+    rs.wait_healthy()
+
+
+def _restart_everything(cluster: ShardedCluster) -> None:
+    """Every process stopped (routers, shards, config servers) and started again (config servers first)."""
+    for router in cluster.routers:
+        router.stop()
+    for rs in (*cluster.shards, cluster.config):
+        for node in rs.nodes:
+            node.stop()
+    for rs in (cluster.config, *cluster.shards):
+        for node in rs.nodes:
+            node.start(wait=False)
+        for node in rs.nodes:
+            node.wait_ready()
+        rs.wait_for_primary()
+    for router in cluster.routers:
+        router.start()
+
+
+def test_drops_are_prompt_after_a_restart_when_a_shard_grew_after_it_was_added(tmp_path: Path) -> None:
+    with running_cluster(tmp_path, **SMALL) as cluster:
+        router = cluster.client()
+        spread(cluster, router, "grown.items")  # primary shard: shard0, chunks on both shards
+        router.grown.plain.insert_one({"_id": 1})
+        router.admin.command("enableSharding", "elsewhere", primaryShard="shard1")  # its coordinator is shard1
+        router.admin.command("shardCollection", "elsewhere.items", key={"k": "hashed"})
+        router.elsewhere.items.insert_many([{"k": i} for i in range(40)])
+        _grow(cluster, cluster.shard("shard0"), 2)
+        _restart_everything(cluster)
+        cluster.shard("shard0").wait_healthy()
+        assert cluster.shard("shard0").primary() is not cluster.shard("shard0").nodes[0]
+
+        # Deadlines instead of the hang: a reply (or an error) well before the client gives up.
+        client = cluster.client(socketTimeoutMS=90_000)
+        assert client.grown.items.count_documents({}) == 100
+        assert client.grown.command("drop", "items")["ok"] == 1.0
+        client.drop_database("grown")
+        client.drop_database("elsewhere")
+        assert client.config.databases.find_one({"_id": {"$in": ["grown", "elsewhere"]}}) is None
+        assert client.config.collections.find_one({"_id": {"$regex": "^(grown|elsewhere)\\."}}) is None
+        for name in ("grown", "elsewhere"):
+            assert name not in cluster.shard_client("shard0").list_database_names()
+            assert name not in cluster.shard_client("shard1").list_database_names()
+        records = cluster.shard_client("shard0").config["system.sharding_ddl_coordinators"]
+        assert records.count_documents({}) == 0
+        client.grown.items.insert_one({"k": 1})  # the database is usable again, created anew
+        assert client.grown.items.count_documents({}) == 1

@@ -6,6 +6,10 @@ Otherwise it is split (``sharding.merge.split_pipeline``): each shard runs the p
 rest with the query engine. ``{aggregate: 1, pipeline: [{$shardedDataDistribution: {}}]}`` on admin is
 computed by the router; other collectionless aggregations ($currentOp, $documents) run on the router itself.
 
+A read of a view whose collection is sharded comes back from the primary shard as
+CommandOnShardedViewNotSupportedOnMongod with the resolved view; the router then runs the resolved aggregation
+(the view's pipeline first) on that collection, the cursor keeping the view's name.
+
 explain answers in the mongos shape: ``queryPlanner.mongosPlannerVersion`` and a winning plan whose stage is
 SINGLE_SHARD, SHARD_MERGE or SHARD_MERGE_SORT over the shards' own explains.
 """
@@ -16,7 +20,7 @@ import asyncio
 import time
 from typing import Any
 
-from mongosim.commands import command
+from mongosim.commands import command, views
 from mongosim.commands import read_aggregate as local
 from mongosim.commands.mongos_common import (
     check_stale,
@@ -87,13 +91,35 @@ async def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         return await open_router_cursor(ctx, ns, MergeStream([await config_cursor(ctx, cmd)]), first)
     if await existing_routing(router, ns) is None:
         return first_batch_reply(ns, [], 0)
+    return await open_router_cursor(ctx, ns, await view_or_collection_stream(ctx, ns, cmd), first)
 
-    async def attempt(routing: Routing) -> dict[str, Any]:
+
+Stream = MergeStream | ListStream
+
+
+async def view_or_collection_stream(ctx: CommandContext, ns: str, cmd: dict[str, Any]) -> Stream:
+    """The results of aggregation ``cmd`` on ``ns``; when ``ns`` is a view whose collection is sharded (the
+    primary shard answers CommandOnShardedViewNotSupportedOnMongod with the resolved view), the resolved
+    aggregation — the view's pipeline, then ``cmd``'s — run on that collection across its shards."""
+    try:
+        return await _routed_stream(ctx, ns, cmd)
+    except CommandError as exc:
+        resolved = views.ResolvedView.from_error(exc)
+        if resolved is None:
+            raise
+    pipeline = [*resolved.pipeline, *cmd["pipeline"]]
+    return await _routed_stream(ctx, resolved.ns, {**cmd, "aggregate": resolved.collection, "pipeline": pipeline})
+
+
+async def _routed_stream(ctx: CommandContext, ns: str, cmd: dict[str, Any]) -> Stream:
+    router = router_of(ctx)
+    pipeline = cmd["pipeline"]
+
+    async def attempt(routing: Routing) -> Stream:
         shards = target_shards(routing, _leading_match(pipeline))
         ctx.debug["nShards"] = len(shards)
         if len(shards) == 1:
-            remotes = await open_shard_cursors(router, routing, shards, ctx.db, lambda _s: forwarded(cmd))
-            return await open_router_cursor(ctx, ns, MergeStream(remotes), first)
+            return MergeStream(await open_shard_cursors(router, routing, shards, ctx.db, lambda _s: forwarded(cmd)))
         shard_part, merge_sort, router_part = split_pipeline(pipeline)
         unsupported = [stage_name(s) for s in router_part if stage_name(s) in _ROUTER_UNSUPPORTED]
         if unsupported:
@@ -103,11 +129,10 @@ async def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         remotes = await open_shard_cursors(router, routing, shards, ctx.db, lambda _s: body)
         stream = MergeStream(remotes, merge_sort)
         if not router_part:
-            return await open_router_cursor(ctx, ns, stream, first)
+            return stream
         merged = await stream.drain()
         env = PipelineEnv(ctx, ctx.db, cmd.get("let"))
-        results = list(run_pipeline(iter(merged), router_part, env))
-        return await open_router_cursor(ctx, ns, ListStream(results), first)
+        return ListStream(list(run_pipeline(iter(merged), router_part, env)))
 
     return await router.routed(ns, attempt)
 
@@ -157,6 +182,25 @@ async def _explain(ctx: CommandContext, inner: dict[str, Any], verbosity: str) -
     if await existing_routing(router, ns) is None:
         raise CommandError("NamespaceNotFound", f"database {ctx.db} not found")
 
+    try:
+        return await router.routed(ns, _explain_attempt(ctx, router, name, inner, verbosity))
+    except CommandError as exc:
+        resolved = views.ResolvedView.from_error(exc)
+        if resolved is None:
+            raise
+    # A view of a sharded collection: explained as the resolved aggregation.
+    rewrite = _VIEW_REWRITES.get(name)
+    aggregation = rewrite(inner) if rewrite is not None else dict(inner)
+    return await _explain(ctx, {**aggregation, "aggregate": resolved.collection,
+                                "pipeline": [*resolved.pipeline, *aggregation["pipeline"]]}, verbosity)
+
+
+_VIEW_REWRITES = {"find": views.find_as_aggregate, "count": views.count_as_aggregate,
+                  "distinct": views.distinct_as_aggregate}
+
+
+def _explain_attempt(ctx: CommandContext, router: Router, name: str, inner: dict[str, Any],
+                     verbosity: str) -> Any:
     async def attempt(current: Routing) -> dict[str, Any]:
         targets = target_shards(current, _explained_filter(name, inner))
         started = time.monotonic()
@@ -169,7 +213,7 @@ async def _explain(ctx: CommandContext, inner: dict[str, Any], verbosity: str) -
         return await _mongos_explain(ctx, router, name, inner, verbosity, dict(zip(targets, replies, strict=True)),
                                      millis)
 
-    return await router.routed(ns, attempt)
+    return attempt
 
 
 async def _mongos_explain(ctx: CommandContext, router: Router, name: str, inner: dict[str, Any], verbosity: str,

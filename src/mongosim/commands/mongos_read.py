@@ -4,7 +4,9 @@ of router cursors, count and distinct.
 A read reaching one shard is passed through whole (skip, limit and projection run there). A read reaching
 several shards asks each for ``skip + limit`` documents and applies skip and limit on the router; a sorted one
 is merge-sorted on the router, which then needs the sort fields, so a projection is applied by the router in
-that case. Reads of the ``config`` and ``admin`` databases are answered by the config server.
+that case. Reads of the ``config`` and ``admin`` databases are answered by the config server. A read of a view
+goes to the database's primary shard, which answers it when the collection under the view is unsharded; for a
+sharded one it answers with the resolved view, and the router runs the read as that aggregation.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from mongosim.commands import command
+from mongosim.commands import command, views
 from mongosim.commands.mongos_common import (
     check_stale,
     config_cursor,
@@ -75,7 +77,25 @@ async def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
         stream = MergeStream(remotes, spec.sort, spec.skip, spec.limit, project)
         return await open_router_cursor(ctx, ns, stream, first, single)
 
-    return await router.routed(ns, attempt)
+    try:
+        return await router.routed(ns, attempt)
+    except CommandError as exc:
+        if views.ResolvedView.from_error(exc) is None:
+            raise
+    # A view of a sharded collection: the find runs as the aggregation it stands for, resolved by the router.
+    stream = await _view_stream(ctx, ns, views.find_as_aggregate(cmd))
+    return await open_router_cursor(ctx, ns, stream, first, single)
+
+
+async def _view_stream(ctx: CommandContext, ns: str, aggregation: dict[str, Any]) -> Any:
+    from mongosim.commands.mongos_aggregate import view_or_collection_stream  # builds on this module
+
+    return await view_or_collection_stream(ctx, ns, aggregation)
+
+
+async def _view_results(ctx: CommandContext, ns: str, aggregation: dict[str, Any]) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = await (await _view_stream(ctx, ns, aggregation)).drain()
+    return results
 
 
 # ---------------------------------------------------------------------------------------------- cursors
@@ -138,7 +158,12 @@ async def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             raise_for(reply)
         return {"n": merge.merge_counts((int(r.get("n", 0)) for r in replies.values()), skip, limit)}
 
-    return await router.routed(ns, attempt)
+    try:
+        return await router.routed(ns, attempt)
+    except CommandError as exc:
+        if views.ResolvedView.from_error(exc) is None:
+            raise
+    return views.count_reply(await _view_results(ctx, ns, views.count_as_aggregate(cmd)))
 
 
 @command("distinct", processes=("mongos",))
@@ -164,4 +189,9 @@ async def distinct(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
             raise_for(reply)
         return {"values": merge.merge_distinct(list(r.get("values", [])) for r in replies.values())}
 
-    return await router.routed(ns, attempt)
+    try:
+        return await router.routed(ns, attempt)
+    except CommandError as exc:
+        if views.ResolvedView.from_error(exc) is None:
+            raise
+    return views.distinct_reply(await _view_results(ctx, ns, views.distinct_as_aggregate(cmd)))

@@ -1,7 +1,8 @@
 """Query commands: find, count and distinct (cursors and getMore in ``read_cursors``, aggregate and explain in
 ``read_aggregate``).
 
-Reads of a missing database or collection return empty results. Each operation fills ``ctx.debug`` for the
+Reads of a missing database or collection return empty results; reads of a view run as the aggregation it
+stands for (``views``). Each operation fills ``ctx.debug`` for the
 "Slow query" line and the profiler.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from bson.int64 import Int64
 
-from mongosim.commands import command
+from mongosim.commands import command, views
 from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH, Source, open_cursor, record_execution, runtime_errors
 from mongosim.commands.read_options import check_type, deadline_of, guarded, namespace, non_negative
 from mongosim.context import CommandContext
@@ -96,10 +97,38 @@ def _tail(coll: Collection, predicate: Callable[[Any], bool], last: list[Any],
     return refill
 
 
+def _view_aggregate(ctx: CommandContext, name: str, coll: Collection | None,
+                    rewrite: Callable[[dict[str, Any]], dict[str, Any]], cmd: dict[str, Any]) -> dict[str, Any] | None:
+    """A read of a view, run as the aggregation it stands for (the aggregate reply); None when ``name`` is a
+    collection or nothing."""
+    if coll is not None or views.view_definition(ctx.server, ctx.db, name) is None:
+        return None
+    from mongosim.commands.read_aggregate import aggregate  # aggregate builds on this module
+
+    command_name, ctx.name = ctx.name, "aggregate"  # the rewritten command names its target under "aggregate"
+    try:
+        reply = aggregate(ctx, rewrite(cmd))
+    finally:
+        ctx.name = command_name
+    assert isinstance(reply, dict)  # aggregate runs synchronously on mongod
+    return reply
+
+
+def _drained(ctx: CommandContext, reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every result of a one-document aggregation (count, distinct), its cursor closed."""
+    cursor = reply["cursor"]
+    if cursor.get("id"):
+        ctx.server.cursors.remove(int(cursor["id"]))
+    return list(cursor.get("firstBatch", []))
+
+
 @command("find", counter="query")
 def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    _, coll = namespace(ctx, cmd)
+    name, coll = namespace(ctx, cmd)
     ctx.op_type = "query"
+    on_view = _view_aggregate(ctx, name, coll, views.find_as_aggregate, cmd)
+    if on_view is not None:
+        return on_view
     spec = parse_find(cmd)
     batch_size = non_negative(cmd, "batchSize", "find")
     single = bool(cmd.get("singleBatch"))
@@ -149,7 +178,10 @@ def find(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- count, distinct
 @command("count")
 def count(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    _, coll = namespace(ctx, cmd)
+    name, coll = namespace(ctx, cmd)
+    on_view = _view_aggregate(ctx, name, coll, views.count_as_aggregate, cmd)
+    if on_view is not None:
+        return views.count_reply(_drained(ctx, on_view))
     query = check_type(cmd, "count", "query", dict) or {}
     skip = non_negative(cmd, "skip", "count") or 0
     limit = cmd.get("limit")
@@ -186,10 +218,13 @@ def distinct_values(docs: Iterator[dict[str, Any]], key: str) -> list[Any]:
 
 @command("distinct")
 def distinct(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    _, coll = namespace(ctx, cmd)
+    name, coll = namespace(ctx, cmd)
     if "key" not in cmd:
         raise CommandError(40414, "BSON field 'distinct.key' is missing but a required field")
     key = check_type(cmd, "distinct", "key", str)
+    on_view = _view_aggregate(ctx, name, coll, views.distinct_as_aggregate, cmd)
+    if on_view is not None:
+        return views.distinct_reply(_drained(ctx, on_view))
     query = check_type(cmd, "distinct", "query", dict)
     state = scan(ctx, coll, query, hint=cmd.get("hint"))
     ctx.debug["planSummary"] = state.plan.summary

@@ -15,7 +15,7 @@ from typing import Any
 
 from bson.int64 import Int64
 
-from mongosim.commands import command
+from mongosim.commands import command, views
 from mongosim.commands.read import distinct_values, execute_find, parse_find
 from mongosim.commands.read_cursors import DEFAULT_FIRST_BATCH, Source, open_cursor, record_execution, runtime_errors
 from mongosim.commands.read_options import (
@@ -33,12 +33,21 @@ from mongosim.query.scan import Scan, scan
 from mongosim.storage.engine import Collection, Plan
 
 
-def _target(ctx: CommandContext, cmd: dict[str, Any]) -> tuple[str | None, Collection | None]:
+def _target(ctx: CommandContext, cmd: dict[str, Any]) -> tuple[str | None, Collection | None, list[Any]]:
+    """The collection read (on a view: the collection under it) and the view's pipeline to run first; the
+    operation's namespace stays the one named (a view's cursor is named after the view)."""
     target = cmd.get("aggregate")
     if target in (1, 1.0) and not isinstance(target, bool):
         ctx.ns = f"{ctx.db}.$cmd.aggregate"
-        return None, None
-    return namespace(ctx, cmd)
+        return None, None, []
+    name, coll = namespace(ctx, cmd)
+    if coll is None:
+        resolved = views.resolve(ctx.server, ctx.db, name)
+        if resolved is not None:
+            storage = ctx.server.storage
+            underlying = storage.get_collection(ctx.db, resolved.collection) if storage is not None else None
+            return name, underlying, list(resolved.pipeline)
+    return name, coll, []
 
 
 def _plan_pipeline(ctx: CommandContext, cmd: dict[str, Any], coll: Collection | None, collectionless: bool,
@@ -60,10 +69,13 @@ def _plan_pipeline(ctx: CommandContext, cmd: dict[str, Any], coll: Collection | 
 
 @command("aggregate")
 def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
-    name, coll = _target(ctx, cmd)
+    name, coll, view_pipeline = _target(ctx, cmd)
     if "pipeline" not in cmd:
         raise CommandError(40414, "BSON field 'aggregate.pipeline' is missing but a required field")
     pipeline = cmd["pipeline"]
+    if not isinstance(pipeline, list):
+        raise CommandError("TypeMismatch", "'pipeline' option must be specified as an array")
+    pipeline = [*view_pipeline, *pipeline]
     if cmd.get("explain"):
         inner = {k: v for k, v in cmd.items() if k not in ("explain", "cursor")}
         return _explain(ctx, {"aggregate": cmd["aggregate"], **inner}, "queryPlanner")
@@ -94,6 +106,8 @@ def aggregate(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- explain
+_VIEW_REWRITES = {"find": views.find_as_aggregate, "count": views.count_as_aggregate,
+                  "distinct": views.distinct_as_aggregate}
 _EXPLAINABLE = ("find", "aggregate", "count", "distinct", "update", "delete", "findAndModify", "findandmodify")
 
 
@@ -113,6 +127,10 @@ def _explain(ctx: CommandContext, inner: dict[str, Any], verbosity: str) -> dict
     name = next(iter(inner))
     if name not in _EXPLAINABLE:
         raise CommandError("CommandNotFound", f"Explain failed due to unknown command: {name}")
+    rewrite = _VIEW_REWRITES.get(name)
+    if rewrite is not None and isinstance(inner.get(name), str) \
+            and views.view_definition(ctx.server, ctx.db, inner[name]) is not None:
+        inner, name = rewrite(inner), "aggregate"  # explained as the aggregation the view runs
     command_doc = {**inner, "$db": ctx.db}
     sub = CommandContext(ctx.server, ctx.conn, ctx.db, name, inner, ctx.protocol, ctx.opid)
     started = time.monotonic()
@@ -182,11 +200,12 @@ def _explain_other(sub: CommandContext, coll: Collection | None, name: str, inne
 
 def _explain_aggregate(ctx: CommandContext, sub: CommandContext, inner: dict[str, Any], verbosity: str,
                        command_doc: dict[str, Any]) -> dict[str, Any]:
-    name, coll = _target(sub, inner)
+    name, coll, view_pipeline = _target(sub, inner)
     ctx.ns = sub.ns
     pipeline = inner.get("pipeline")
     if pipeline is None:
         raise CommandError(40414, "BSON field 'aggregate.pipeline' is missing but a required field")
+    pipeline = [*view_pipeline, *pipeline]
     started = time.monotonic()
     docs, state, rest = _plan_pipeline(sub, inner, coll, name is None, pipeline)
     execute = verbosity != "queryPlanner" and not any(

@@ -135,7 +135,7 @@ async def get_more(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
     if cursor.pinned:
         raise CommandError(292, f"cursor id {int(cursor_id)} is already in use")
     if isinstance(cursor, QueryCursor) and cursor.collection is not None and server.storage is not None:
-        db, _, name = ns.partition(".")
+        db, _, name = cursor.collection.ns.partition(".")  # a read of a view reads the collection under it
         if server.storage.get_collection(db, name) is not cursor.collection:
             server.cursors.remove(cursor.id)
             raise CommandError("QueryPlanKilled", "collection dropped")

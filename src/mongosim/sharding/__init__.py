@@ -52,6 +52,9 @@ Coordinated DDL (``ddl_coordinator``, ``move_primary``): the database's primary 
 Router (``router``, ``mongos`` commands — owner: router): a ``mongos`` caches ``RoutingTable``s and database
 entries read from the config server (with ``readConcern: majority``), registers itself in ``config.mongos``
 every 30 s, forwards admin commands to the config server primary's ``_configsvr*`` commands, targets or
-broadcasts CRUD with shard versions attached, merges results, refreshes and retries on StaleConfig, and
-serves the ``config`` database by reading from the config server.
+broadcasts CRUD with shard versions attached, merges results, refreshes and retries on StaleConfig, runs the
+resolved aggregation when a shard answers a read of a view with CommandOnShardedViewNotSupportedOnMongod (169,
+``resolvedView: {ns, pipeline}``, see ``commands.views``), and serves the ``config`` database by reading from the
+config server. Every part reaches a replica set through ``remote.RemoteSet``, which treats a connection string
+as seeds and learns the members and primary from their ``hello``.
 """

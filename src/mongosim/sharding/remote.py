@@ -1,10 +1,15 @@
 """``RemoteSet``: one replica set of the cluster (the config servers, a shard) as another process sees it — find
 its primary, run commands there, retarget when the primary changes.
 
-A connection string is ``"setName/host:port,host:port"``. The primary is found by asking the members ``hello``
-and kept until a reply says the node is no longer primary or a connection fails; then it is searched again
-until the call's deadline. Every request goes through the host's ``ConnectionPool``, so concurrent requests
-to one member each have their own connection.
+A connection string is ``"setName/host:port,host:port"``; its hosts are only seeds. As MongoDB's replica set
+monitor, the members a member names in its ``hello`` (``hosts``, ``passives``, ``primary``) are learned, so a
+set whose connection string lists one member (a shard added before its other members joined) is still reached
+when another member is primary. The primary is found by asking the members ``hello`` and kept until a reply
+says the node is no longer primary or a connection fails; then it is searched again, for at most
+``FIND_HOST_TIMEOUT_S`` per call (mongos' ``defaultFindReplicaSetHostTimeoutMS``) and never past the call's
+deadline, after which the call fails with FailedToSatisfyReadPreference naming the hosts tried. Every request
+goes through the host's ``ConnectionPool``, so concurrent requests to one member each have their own
+connection.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from mongosim.sharding.conn_pool import ConnectionPool
 # NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary, ShutdownInProgress, InterruptedAtShutdown.
 RETARGET_CODES = frozenset({10107, 189, 11602, 13435, 13436, 91, 11600})
 _PRIMARY = {"mode": "primary"}
+# How long one call searches for a primary (ReplicaSetMonitor's default find-host timeout is 20 s).
+FIND_HOST_TIMEOUT_S = 20.0
+_HELLO_TIMEOUT_S = 5.0
 _REPLY_ONLY = frozenset({"ok", "errmsg", "code", "codeName", "$clusterTime", "operationTime", "topologyVersion",
                          "errorLabels"})
 
@@ -45,6 +53,7 @@ def raise_for(reply: dict[str, Any]) -> dict[str, Any]:
 class RemoteSet:
     def __init__(self, name: str, hosts: list[str]) -> None:
         self.name = name
+        self.seeds = list(hosts)
         self.hosts = list(hosts)
         self.primary: str | None = None
         self._clients: dict[str, ConnectionPool] = {}
@@ -56,14 +65,27 @@ class RemoteSet:
 
     @property
     def connection_string(self) -> str:
-        return f"{self.name}/{','.join(self.hosts)}" if self.name else ",".join(self.hosts)
+        return f"{self.name}/{','.join(self.seeds)}" if self.name else ",".join(self.seeds)
 
     def update_hosts(self, hosts: list[str]) -> None:
-        self.hosts = list(hosts)
+        """New seeds (a changed connection string); members learned from the set itself are kept."""
+        learned = [h for h in self.hosts if h not in self.seeds]
+        self.seeds = list(hosts)
+        self.hosts = [*self.seeds, *(h for h in learned if h not in self.seeds)]
         if self.primary not in self.hosts:
             self.primary = None
         for gone in [h for h in self._clients if h not in self.hosts]:
             self._clients.pop(gone).close()
+
+    def learn(self, hello: dict[str, Any]) -> str | None:
+        """Add the members a member's hello names (a member of another set is ignored); the primary it names."""
+        if not isinstance(hello.get("setName"), str) or (self.name and hello["setName"] != self.name):
+            return None
+        for host in [*(hello.get("hosts") or ()), *(hello.get("passives") or ())]:
+            if isinstance(host, str) and host not in self.hosts:
+                self.hosts.append(host)
+        primary = hello.get("primary")
+        return primary if isinstance(primary, str) and primary in self.hosts else None
 
     def client(self, host: str) -> ConnectionPool:
         client = self._clients.get(host)
@@ -75,22 +97,40 @@ class RemoteSet:
         """``connPoolStats``' per-host fields for each member this process has connections to."""
         return {host: pool.stats() for host, pool in self._clients.items()}
 
+    async def _hello(self, host: str, deadline: float) -> dict[str, Any] | None:
+        try:
+            timeout = max(0.1, min(_HELLO_TIMEOUT_S, deadline - time.monotonic()))
+            return await self.client(host).command("admin", {"hello": 1}, timeout_s=timeout)
+        except PeerError:
+            return None
+
     async def find_primary(self, deadline: float) -> str:
-        """The primary's host, searched until ``deadline`` (``time.monotonic()``); FailedToSatisfyReadPreference
-        when none is found by then."""
+        """The primary's host, searched until ``deadline`` (``time.monotonic()``) but for at most
+        FIND_HOST_TIMEOUT_S; FailedToSatisfyReadPreference when none is found by then."""
+        give_up = min(deadline, time.monotonic() + FIND_HOST_TIMEOUT_S)
         while self.primary is None:
-            for host in self.hosts:
-                try:
-                    hello = await self.client(host).command("admin", {"hello": 1}, timeout_s=5.0)
-                except PeerError:
+            asked: set[str] = set()
+            pending = list(self.hosts)
+            while pending and self.primary is None:
+                host = pending.pop(0)
+                if host in asked:
                     continue
+                asked.add(host)
+                hello = await self._hello(host, give_up)
+                if hello is None:
+                    continue
+                named = self.learn(hello)
                 if hello.get("isWritablePrimary"):
                     self.primary = host
                     break
+                if named is not None and named not in asked:
+                    pending.insert(0, named)  # the member it names as primary is asked next
+                pending.extend(h for h in self.hosts if h not in asked and h not in pending)
             if self.primary is None:
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= give_up:
                     raise CommandError("FailedToSatisfyReadPreference", "Could not find host matching read "
-                                       f"preference {{ mode: \"primary\" }} for set {self.name}")
+                                       f"preference {{ mode: \"primary\" }} for set {self.name} (hosts tried: "
+                                       f"{', '.join(self.hosts)})")
                 await asyncio.sleep(0.1)
         return self.primary
 

@@ -174,6 +174,11 @@ class ListStream:
             out.append(self.docs.popleft())
         return out, not self.docs
 
+    async def drain(self) -> list[dict[str, Any]]:
+        out = list(self.docs)
+        self.docs.clear()
+        return out
+
     async def close(self) -> None:
         self.docs.clear()
 

@@ -10,7 +10,9 @@ Versioned commands: a router attaches ``shardVersion`` (and ``databaseVersion`` 
 metadata is unknown or differs; a mismatch is StaleConfig (13388) with ``ns``, ``vReceived``, ``vWanted``,
 ``shardId``. A versioned command on a sharded collection runs with ``ctx.shard_filter`` set, so its scans skip
 orphans. Commands without ``shardVersion`` (an operator connected directly) run unchecked and unfiltered,
-as on a real shard. While a migration's critical section holds a collection, writes to it wait.
+as on a real shard. A versioned read of a view whose collection is sharded fails with
+CommandOnShardedViewNotSupportedOnMongod (169, with ``resolvedView``) for the router to run across the shards.
+While a migration's critical section holds a collection, writes to it wait.
 """
 
 from __future__ import annotations
@@ -174,6 +176,8 @@ class ShardingState:
             return None
         if not isinstance(received, dict) and received is not None:
             raise CommandError("TypeMismatch", "shardVersion must be an object")
+        if received is not None and _reads_view(ctx, spec.name, ns):
+            return self._check_view(ctx, spec.name, ns, received)
         if not blocked and received is not None:
             known = self.metadata.get(ns)
             version = ChunkVersion.from_wire(received)
@@ -201,6 +205,23 @@ class ShardingState:
         check_shard_version(known, version)
         await self._check_database(ctx, ns, known)
         self._install_filter(ctx, known)
+
+    async def _check_view(self, ctx: CommandContext, name: str, ns: str, received: dict[str, Any]) -> None:
+        """A router's read of a view: the view's own namespace is checked like any untracked one (database
+        version); when the collection under it is sharded, this shard alone cannot answer, and the router is
+        given the resolved view to run (CommandOnShardedViewNotSupportedOnMongod)."""
+        from mongosim.commands import views
+
+        await self._check_slow(ctx, name, ns, received, False)
+        db, _, view = ns.partition(".")
+        resolved = views.resolve(self.server, db, view)
+        if resolved is None:
+            return
+        underlying = self.metadata.get(resolved.ns)
+        if underlying is None or not underlying.sharded:  # sharded since it was cached, perhaps
+            underlying = await self.refresh(resolved.ns)
+        if underlying.sharded:
+            raise resolved.sharded_error()
 
     def _database_ok(self, ctx: CommandContext, ns: str, known: CollectionMetadata) -> bool:
         received = ctx.cmd.get("databaseVersion")
@@ -239,6 +260,20 @@ def _same_db_version(cached: dict[str, Any], received: Any) -> bool:
     version = cached.get("version") or {}
     return isinstance(received, dict) and version.get("uuid") == received.get("uuid") \
         and version.get("timestamp") == received.get("timestamp")
+
+
+def _reads_view(ctx: CommandContext, name: str, ns: str) -> bool:
+    """A read (or its explain) of a namespace that is a view here, not a collection."""
+    if name == "explain" and isinstance(ctx.cmd.get("explain"), dict):
+        name = next(iter(ctx.cmd["explain"]), "")
+    if name not in ("find", "aggregate", "count", "distinct"):
+        return False
+    storage = ctx.server.storage
+    db, _, coll = ns.partition(".")
+    if storage is None or storage.get_collection(db, coll) is not None:
+        return False
+    views = storage.get_collection(db, "system.views")
+    return views is not None and views.get(ns) is not None
 
 
 def _namespace(ctx: CommandContext, name: str) -> str | None:
