@@ -106,3 +106,21 @@ class BackupFormatError(MongoAdminError):
 
 class BackupKeyError(MongoAdminError):
     """A backup encryption key is missing, unreadable, malformed, or not the key the backup was taken with."""
+
+
+class ApiConfigError(MongoAdminError):
+    """The API server's settings cannot be used (an insecure or missing secret outside development, a bad
+    value); the message names the setting and its environment variable."""
+
+
+class DatabaseSchemaError(MongoAdminError):
+    """The platform database is unreachable or its schema is not the one this code expects."""
+
+
+class CredentialsKeyError(MongoAdminError):
+    """The key that encrypts the MongoDB credentials the platform keeps is missing, unreadable or wrong."""
+
+
+class OperationCancelledError(MongoAdminError):
+    """An operation stopped at a safe point because its cancellation was requested (a job cancelled through the
+    API or the CLI). Its record says cancelled, not failed."""

@@ -13,6 +13,7 @@ import pytest
 from mongo_admin.errors import MongoAdminError
 from mongo_admin.ops.sandbox import list_sandboxes, stop_sandbox
 from mongo_admin.providers import local
+from tests.support.platform_api import api, cheap_password_hashing, migrated_db_template  # noqa: F401  (API fixtures)
 
 
 @pytest.fixture

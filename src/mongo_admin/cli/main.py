@@ -11,6 +11,7 @@ from typing import IO, Any
 import click
 
 from mongo_admin import __version__
+from mongo_admin.cli.api import api
 from mongo_admin.cli.app import Application
 from mongo_admin.cli.backup import backup
 from mongo_admin.cli.binaries import binaries
@@ -63,6 +64,7 @@ cli.add_command(restore)
 cli.add_command(health_check)
 cli.add_command(binaries)
 cli.add_command(paths)
+cli.add_command(api)
 
 
 def main() -> int:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Literal
 from bson import Timestamp
 
 from mongo_admin import __version__
-from mongo_admin.errors import MongoAdminError
+from mongo_admin.errors import MongoAdminError, OperationCancelledError
 from mongo_admin.ops.backup import balancer, oplog
 from mongo_admin.ops.backup.dump import DumpProgress, Namespace, Throttle, dump_replica_set
 from mongo_admin.ops.backup.encryption import EncryptionKey
@@ -90,6 +90,8 @@ class BackupOptions:
     home: Path | None = None
     # An already opened storage (the API's job runner, tests injecting faults); wins over every URL.
     storage: Storage | None = None
+    # Polled at every step: True stops the backup there (OperationCancelledError; its record says cancelled).
+    cancelled: Callable[[], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,9 @@ class _Backup:
 
     # ------------------------------------------------------------------------------------------ bookkeeping
     def _step(self, name: str, message: str) -> None:
+        if self.options.cancelled is not None and self.options.cancelled():
+            raise OperationCancelledError(f"backup {self.backup_id} was cancelled",
+                                          f"it stopped before step '{name}'")
         self.record.begin_step(name, _now())
         write_record(self.storage, self.record)
         self.progress(BackupEvent(self.backup_id, name, message))
@@ -239,10 +244,11 @@ class _Backup:
             self.record.finish_step(_now())
             self._state("done", 100.0)
         except BaseException as exc:
-            self.record.fail(exc if not isinstance(exc, KeyboardInterrupt) else "interrupted", _now(),
-                             state="cancelled" if isinstance(exc, KeyboardInterrupt) else "failed")
+            cancelled = isinstance(exc, KeyboardInterrupt | OperationCancelledError)
+            self.record.fail("interrupted" if isinstance(exc, KeyboardInterrupt) else exc, _now(),
+                             state="cancelled" if cancelled else "failed")
             write_record(self.storage, self.record)
-            if isinstance(exc, MongoAdminError):
+            if isinstance(exc, MongoAdminError) and not cancelled:
                 raise BackupFailedError(f"backup {self.backup_id} of cluster {self.cluster.name} failed at step "
                                         f"'{self.record.failed_step}'", exc.message(),
                                         "fix the cause and take a new backup; this one is kept as failed "

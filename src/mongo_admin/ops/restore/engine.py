@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from bson import Timestamp
 from bson.binary import Binary
 
-from mongo_admin.errors import MongoAdminError
+from mongo_admin.errors import MongoAdminError, OperationCancelledError
 from mongo_admin.ops.backup import balancer
 from mongo_admin.ops.backup.engine import new_backup_id, storage_for
 from mongo_admin.ops.backup.format import Encoding
@@ -81,6 +81,8 @@ class RestoreOptions:
     batch_documents: int = 1000
     # Point in time (timezone-aware): the backup's data and oplog, then the oplog slices up to this moment.
     point_in_time: dt.datetime | None = None
+    # Polled at every step: True stops the restore there (OperationCancelledError; its record says cancelled).
+    cancelled: Callable[[], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,9 @@ class _Restore:
 
     # ------------------------------------------------------------------------------------------ bookkeeping
     def _step(self, name: str, message: str, progress: float | None = None) -> None:
+        if self.options.cancelled is not None and self.options.cancelled():
+            raise OperationCancelledError(f"restore {self.restore_id} was cancelled",
+                                          f"it stopped before step '{name}'; what earlier steps restored stays")
         self.record.begin_step(name, _now())
         if progress is not None:
             self.record.progress = progress
@@ -286,10 +291,11 @@ class _Restore:
             self.record.progress = 100.0
             write_restore_record(self.storage, self.record)
         except BaseException as exc:
-            cancelled = isinstance(exc, KeyboardInterrupt)
-            self.record.fail("interrupted" if cancelled else exc, _now(), state="cancelled" if cancelled else "failed")
+            cancelled = isinstance(exc, KeyboardInterrupt | OperationCancelledError)
+            self.record.fail("interrupted" if isinstance(exc, KeyboardInterrupt) else exc, _now(),
+                             state="cancelled" if cancelled else "failed")
             write_restore_record(self.storage, self.record)
-            if isinstance(exc, MongoAdminError) and not isinstance(exc, RestoreRefusedError):
+            if isinstance(exc, MongoAdminError) and not isinstance(exc, RestoreRefusedError | OperationCancelledError):
                 raise RestoreFailedError(f"restore {self.restore_id} of backup {self.backup_id} into cluster "
                                          f"{self.cluster.name} failed at step '{self.record.failed_step}'",
                                          f"{exc.what}: {exc.why}" if exc.why else exc.what,

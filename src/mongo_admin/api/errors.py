@@ -1,0 +1,77 @@
+"""Every error the API returns has one shape, ``{"detail": "<one line>"}``: HTTP errors, validation errors (422,
+naming the field, never echoing the value), MongoAdminError (a status by class), and anything unexpected (500
+without internals; the traceback goes to the server log only)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mongo_admin.errors import (
+    ClusterStateError,
+    CredentialsKeyError,
+    DatabaseSchemaError,
+    InvalidInputError,
+    MongoAdminError,
+    ServerUnreachableError,
+)
+
+log = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "internal server error"
+
+# The status a MongoAdminError becomes, by its nearest class; routers may add their own domain errors.
+ERROR_STATUS: dict[type[MongoAdminError], int] = {
+    InvalidInputError: status.HTTP_400_BAD_REQUEST,
+    ClusterStateError: status.HTTP_409_CONFLICT,
+    ServerUnreachableError: status.HTTP_502_BAD_GATEWAY,
+    DatabaseSchemaError: status.HTTP_503_SERVICE_UNAVAILABLE,
+    CredentialsKeyError: status.HTTP_500_INTERNAL_SERVER_ERROR,
+}
+
+
+def status_for(exc: MongoAdminError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return status.HTTP_400_BAD_REQUEST
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
+    return JSONResponse({"detail": "; ".join(problems) or "invalid request"},
+                        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MongoAdminError)
+    code = status_for(exc)
+    if code >= 500:
+        log.error("request failed: %s", exc.message())
+    return JSONResponse({"detail": exc.message().replace("\n  fix: ", "; fix: ")}, status_code=code)
+
+
+def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": INTERNAL_ERROR}, status_code=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(MongoAdminError, _domain_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,96 @@
+"""Typed settings of the API server, from ``MONGO_ADMIN_*`` environment variables (or keyword arguments).
+
+Outside development a missing, default or short signing secret is refused at load, so a server can never run
+with a key anyone can guess; in development a missing one is replaced by a random key (sessions end with the
+process).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mongo_admin.errors import ApiConfigError
+from mongo_admin.home import platform_home
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "MONGO_ADMIN_"
+# Values found in tutorials and templates; never acceptable as a signing key outside development.
+INSECURE_SECRETS = frozenset({"changethis", "changeme", "secret", "secret-key", "dev", "development", "insecure"})
+MIN_SECRET_LENGTH = 32
+SECRET_FIX = ("set MONGO_ADMIN_SECRET_KEY to a random value of at least 32 characters (for example "
+              "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`), or set "
+              "MONGO_ADMIN_ENVIRONMENT=development on a workstation")
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{platform_home() / 'platform.db'}"
+
+
+def _default_key_file() -> Path:
+    return platform_home() / "credentials.key"
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    environment: Literal["production", "development"] = "production"
+    database_url: str = Field(default_factory=default_database_url)
+    # Signs the access tokens (HS256). Required outside development.
+    secret_key: SecretStr | None = None
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Where the key that encrypts the MongoDB credentials kept by the platform lives; overridden by credentials_key.
+    credentials_key_file: Path = Field(default_factory=_default_key_file)
+    credentials_key: SecretStr | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+    metrics_interval_s: float = Field(default=10.0, gt=0)
+    # Login throttling: after this many failures for one user from one client, refuse for the lockout.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_s: int = Field(default=300, ge=1)
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    @model_validator(mode="after")
+    def _secure_secret(self) -> ApiSettings:
+        value = self.secret_key.get_secret_value() if self.secret_key is not None else ""
+        problem = ("is not set" if not value else
+                   "is a well-known default" if value.lower() in INSECURE_SECRETS else
+                   f"is shorter than {MIN_SECRET_LENGTH} characters" if len(value) < MIN_SECRET_LENGTH else "")
+        if not problem:
+            return self
+        if not self.development:
+            raise ValueError(f"secret_key {problem}")
+        if not value:
+            self.secret_key = SecretStr(secrets.token_urlsafe(48))
+            log.warning("MONGO_ADMIN_SECRET_KEY is not set: using a random key for this development process")
+        else:
+            log.warning("MONGO_ADMIN_SECRET_KEY %s: accepted only because environment is development", problem)
+        return self
+
+    def signing_key(self) -> str:
+        assert self.secret_key is not None  # set or refused by the validator
+        return self.secret_key.get_secret_value()
+
+
+def load_settings(**overrides: Any) -> ApiSettings:
+    """Settings from the environment (and ``overrides``), every problem reported at once as an ApiConfigError."""
+    try:
+        return ApiSettings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "secret_key"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(message if message.startswith(field) else f"{field}: {message}")
+        secret_problem = any(problem.startswith("secret_key") for problem in problems)
+        raise ApiConfigError("the API settings cannot be used", "; ".join(problems),
+                             SECRET_FIX if secret_problem else
+                             f"correct the {ENV_PREFIX}* environment variables named above") from exc

@@ -1,0 +1,164 @@
+"""Writing collection rounds to the platform database, keeping them bounded, and reading one series back.
+
+A series is read on a regular grid (``start``, ``end``, ``step``): each step holds the last value read in it, or
+is an explicit gap saying why there is none (the node was down, or nothing was collected then). Counters
+(``opcounters.*``, ``network.*``) come back as per-second rates computed across server restarts
+(``metrics.rates``): an interval spanning a restart or a missing round is a gap, never a negative rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from mongo_admin.errors import InvalidInputError
+from mongo_admin.metrics import rates
+from mongo_admin.metrics.collector import COUNTERS, ClusterSample
+from mongo_admin.metrics.models import MetricRound, MetricSample
+
+UP = "up"
+NODE_DOWN = "node down"
+NO_SAMPLE = "no sample"
+MAX_POINTS = 10_000
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Rounds older than ``max_age`` go, and beyond the newest ``max_rounds`` of a cluster. The defaults keep
+    six hours at a 10 s interval."""
+
+    max_age: dt.timedelta = dt.timedelta(hours=6)
+    max_rounds: int = 2160
+
+
+def write_sample(session: Session, sample: ClusterSample) -> int:
+    """Store one round (the caller commits); returns its id. Shard figures are stored under the shard's name."""
+    row = MetricRound(cluster=sample.cluster, taken_at=sample.taken_at, duration_s=sample.duration_s,
+                      nodes=len(sample.nodes), gaps=len(sample.gaps))
+    session.add(row)
+    session.flush()
+    common = {"round_id": row.id, "cluster": sample.cluster, "taken_at": sample.taken_at}
+    values = []
+    for node in sample.nodes:
+        values.append({**common, "node": node.node, "metric": UP, "value": 1.0 if node.ok else 0.0})
+        values += [{**common, "node": node.node, "metric": name, "value": value}
+                   for name, value in node.values.items()]
+    for shard in sample.shards:
+        values += [{**common, "node": shard.shard, "metric": name, "value": float(value)}
+                   for name, value in shard.values().items()]
+    session.execute(insert(MetricSample), values)
+    return row.id
+
+
+def prune(session: Session, cluster: str, retention: Retention, now: dt.datetime) -> int:
+    """Delete the rounds of ``cluster`` that ``retention`` no longer keeps (the caller commits); returns how many."""
+    cutoff = now - retention.max_age
+    too_old = select(MetricRound.id).where(MetricRound.cluster == cluster, MetricRound.taken_at < cutoff)
+    beyond = (select(MetricRound.id).where(MetricRound.cluster == cluster)
+              .order_by(MetricRound.taken_at.desc()).offset(retention.max_rounds))
+    doomed = set(session.scalars(too_old)) | set(session.scalars(beyond))
+    if not doomed:
+        return 0
+    ids = sorted(doomed)
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        session.execute(delete(MetricSample).where(MetricSample.round_id.in_(chunk)))
+        session.execute(delete(MetricRound).where(MetricRound.id.in_(chunk)))
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    at: dt.datetime  # start of the step
+    value: float | None
+    gap: str | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    cluster: str
+    node: str
+    metric: str
+    kind: Literal["gauge", "rate"]
+    step_s: float
+    points: list[SeriesPoint]
+
+    @property
+    def gaps(self) -> list[SeriesPoint]:
+        return [point for point in self.points if point.gap is not None]
+
+
+@dataclass(frozen=True)
+class _Reading:
+    at: dt.datetime
+    up: bool
+    value: float | None
+    uptime_s: float | None
+
+
+def _readings(session: Session, cluster: str, node: str, metric: str, start: dt.datetime,
+              end: dt.datetime) -> list[_Reading]:
+    rows = session.execute(
+        select(MetricSample.taken_at, MetricSample.metric, MetricSample.value)
+        .where(MetricSample.cluster == cluster, MetricSample.node == node,
+               MetricSample.metric.in_((metric, UP, "uptime_s")),
+               MetricSample.taken_at >= start, MetricSample.taken_at < end)
+        .order_by(MetricSample.taken_at))
+    rounds: dict[dt.datetime, dict[str, float]] = {}
+    for taken_at, name, value in rows:
+        rounds.setdefault(taken_at, {})[name] = value
+    # Shard figures have no ``up`` sample: a value is its own proof of life.
+    return [_Reading(at, bool(row.get(UP, 1.0)), row.get(metric), row.get("uptime_s"))
+            for at, row in sorted(rounds.items())]
+
+
+def read_series(session: Session, cluster: str, node: str, metric: str, start: dt.datetime, end: dt.datetime,
+                step_s: float) -> Series:
+    """``metric`` of ``node`` from ``start`` to ``end`` on a ``step_s`` grid; counters as rates per second."""
+    if step_s <= 0 or end <= start:
+        raise InvalidInputError("invalid series range", "the step must be positive and the end after the start",
+                                "pass from < to and a step in seconds")
+    steps = int(-(-(end - start).total_seconds() // step_s))
+    if steps > MAX_POINTS:
+        raise InvalidInputError("too many points", f"{steps} steps asked, at most {MAX_POINTS}",
+                                "use a larger step or a shorter range")
+    step = dt.timedelta(seconds=step_s)
+    kind: Literal["gauge", "rate"] = "rate" if metric in COUNTERS else "gauge"
+    # A rate's first interval starts at the reading before the range: read one step earlier.
+    readings = _readings(session, cluster, node, metric, start - step if kind == "rate" else start, end)
+    buckets: list[list[tuple[float | None, str | None, float]]] = [[] for _ in range(steps)]
+
+    def bucket(at: dt.datetime) -> int | None:
+        index = int((at - start).total_seconds() // step_s)
+        return index if 0 <= index < steps else None
+
+    if kind == "gauge":
+        for reading in readings:
+            if (index := bucket(reading.at)) is not None:
+                gap = None if reading.value is not None else NODE_DOWN if not reading.up else NO_SAMPLE
+                buckets[index].append((reading.value, gap, 0.0))
+    else:
+        points = [rates.CounterPoint(r.at.timestamp(), r.value, r.uptime_s) for r in readings]
+        for reading, interval in zip(readings[1:], rates.rates(points), strict=True):
+            if (index := bucket(reading.at)) is not None:
+                gap = interval.gap if reading.up else NODE_DOWN
+                buckets[index].append((interval.delta if interval.gap is None else None, gap,
+                                       interval.end - interval.start))
+    return Series(cluster, node, metric, kind, step_s,
+                  [_point(start + i * step, entries, kind) for i, entries in enumerate(buckets)])
+
+
+def _point(at: dt.datetime, entries: Sequence[tuple[float | None, str | None, float]],
+           kind: Literal["gauge", "rate"]) -> SeriesPoint:
+    usable = [(value, seconds) for value, gap, seconds in entries if gap is None and value is not None]
+    if not usable:
+        return SeriesPoint(at, None, next((gap for _, gap, _ in entries if gap), NO_SAMPLE))
+    if kind == "gauge":
+        return SeriesPoint(at, usable[-1][0])
+    # Rate over the step: what the counter grew by in the intervals that ended in it, over their length.
+    seconds = sum(length for _, length in usable)
+    return SeriesPoint(at, sum(delta for delta, _ in usable if delta is not None) / seconds if seconds else None)
