@@ -71,7 +71,10 @@ def make_settings(db_path: Path, **overrides: object) -> ApiSettings:
     values: dict[str, object] = {"environment": "production", "database_url": f"sqlite:///{db_path}",
                                  "secret_key": SecretStr(SECRET),
                                  "credentials_key": SecretStr(generate_key().decode()),
-                                 "credentials_key_file": db_path.parent / "absent.key"}
+                                 "credentials_key_file": db_path.parent / "absent.key",
+                                 # No job workers, scheduler or metrics threads: jobs are recorded and stay queued.
+                                 # A test that runs jobs passes background=True.
+                                 "background": False}
     values.update(overrides)
     return ApiSettings(**values)  # type: ignore[arg-type]
 

@@ -16,14 +16,41 @@ from sqlalchemy.orm import Session, sessionmaker
 from mongo_admin import __version__
 from mongo_admin.api.audit import API_PREFIX, AuditMiddleware
 from mongo_admin.api.auth import LoginThrottle
+from mongo_admin.api.background import Background, attach
 from mongo_admin.api.errors import install_error_handlers
-from mongo_admin.api.routers import audit, auth, health, tokens, users
+from mongo_admin.api.routers import (
+    audit,
+    auth,
+    backups,
+    clusters,
+    deployments,
+    health,
+    jobs,
+    metrics,
+    restores,
+    schedules,
+    tokens,
+    users,
+)
 from mongo_admin.api.settings import ApiSettings
 from mongo_admin.db.base import make_engine, session_factory
 from mongo_admin.db.crypto import load_cipher
 from mongo_admin.db.migrate import check_schema
 
-ROUTERS = (auth.router, tokens.router, users.router, audit.router, health.router)
+ROUTERS = (
+    auth.router,
+    tokens.router,
+    users.router,
+    audit.router,
+    health.router,
+    clusters.router,
+    deployments.router,
+    jobs.router,
+    backups.router,
+    restores.router,
+    schedules.router,
+    metrics.router,
+)
 # Only used to build the OpenAPI document, which does not depend on any secret.
 _DOCUMENT_SECRET = "openapi-document-only-" + "x" * 32
 
@@ -33,10 +60,20 @@ def build_app(settings: ApiSettings, sessions: sessionmaker[Session] | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine = getattr(app.state, "engine", None)
-        if engine is not None:
-            engine.dispose()
+        background: Background | None = getattr(app.state, "background", None)
+        started = background is not None and settings.background
+        if started:
+            assert background is not None
+            background.start()
+        try:
+            yield
+        finally:
+            if started:
+                assert background is not None
+                background.stop()
+            engine = getattr(app.state, "engine", None)
+            if engine is not None:
+                engine.dispose()
 
     app = FastAPI(title="mongo-admin API", version=__version__, lifespan=lifespan,
                   description="Operations API for self-managed MongoDB sharded clusters. Authenticate with a "
@@ -71,6 +108,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.state.sessions = sessions
     app.state.cipher = cipher
     app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_s)
+    # The job runner, the scheduler and the metrics pollers: built here, started by the lifespan.
+    attach(app, settings, sessions)
     return app
 
 

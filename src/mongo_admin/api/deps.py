@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session, sessionmaker
 
 from mongo_admin.api.settings import ApiSettings
+from mongo_admin.db.crypto import CredentialCipher
+from mongo_admin.jobs.runner import JobRunner
+
+NO_RUNNER = "the job runner is not available"
 
 
 def get_settings(request: Request) -> ApiSettings:
@@ -23,5 +27,20 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_runner(request: Request) -> JobRunner:
+    """The process's job runner (built by create_app; its threads run when settings.background is on)."""
+    runner: JobRunner | None = getattr(request.app.state, "runner", None)
+    if runner is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NO_RUNNER)
+    return runner
+
+
+def get_cipher(request: Request) -> CredentialCipher:
+    cipher: CredentialCipher = request.app.state.cipher
+    return cipher
+
+
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+RunnerDep = Annotated[JobRunner, Depends(get_runner)]
+CipherDep = Annotated[CredentialCipher, Depends(get_cipher)]
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -19,6 +19,8 @@ from mongo_admin.errors import (
     MongoAdminError,
     ServerUnreachableError,
 )
+from mongo_admin.jobs.runner import JobNotFoundError, LockConflict
+from mongo_admin.jobs.states import IllegalTransitionError
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,9 @@ ERROR_STATUS: dict[type[MongoAdminError], int] = {
     ServerUnreachableError: status.HTTP_502_BAD_GATEWAY,
     DatabaseSchemaError: status.HTTP_503_SERVICE_UNAVAILABLE,
     CredentialsKeyError: status.HTTP_500_INTERNAL_SERVER_ERROR,
+    LockConflict: status.HTTP_409_CONFLICT,
+    IllegalTransitionError: status.HTTP_409_CONFLICT,
+    JobNotFoundError: status.HTTP_404_NOT_FOUND,
 }
 
 
@@ -65,6 +70,13 @@ def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": exc.message().replace("\n  fix: ", "; fix: ")}, status_code=code)
 
 
+def _lock_conflict(_: Request, exc: Exception) -> JSONResponse:
+    """409 naming the holder, in one line: ``another operation is running on cluster prod: backup job 3f2a...
+    (started ..., running)``."""
+    assert isinstance(exc, LockConflict)
+    return JSONResponse({"detail": exc.what}, status_code=status.HTTP_409_CONFLICT)
+
+
 def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": INTERNAL_ERROR}, status_code=status.HTTP_500_INTERNAL_SERVER_ERROR)
@@ -73,5 +85,6 @@ def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(LockConflict, _lock_conflict)
     app.add_exception_handler(MongoAdminError, _domain_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -49,7 +49,17 @@ class ApiSettings(BaseSettings):
     credentials_key_file: Path = Field(default_factory=_default_key_file)
     credentials_key: SecretStr | None = None
     cors_origins: list[str] = Field(default_factory=list)
-    metrics_interval_s: float = Field(default=10.0, gt=0)
+    # Where the clusters created by deploy live (MONGO_ADMIN_HOME, as for the CLI): the backups, restores and
+    # schedules of deployed clusters run against it.
+    home: Path = Field(default_factory=platform_home)
+    # Seconds between metrics rounds of each deployed cluster; 0 turns collection off.
+    metrics_interval_s: float = Field(default=10.0, ge=0)
+    # Whether this process runs background threads (job workers, the scheduler, metrics pollers). Tests that only
+    # exercise requests turn it off: jobs are then recorded and stay queued.
+    background: bool = True
+    # Whether this process runs due schedules (one process holds the scheduler lease at a time anyway).
+    scheduler_enabled: bool = True
+    job_workers: int = Field(default=4, ge=1, le=64)
     # Login throttling: after this many failures for one user from one client, refuse for the lockout.
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_s: int = Field(default=300, ge=1)

@@ -7,8 +7,14 @@ the job lock lets the API refuse a second one with 409 before anything starts.
 
 Parameters (JSON, as the API and schedules store them):
 - backup: ``type`` (full | config | shard), ``shard``, ``storage_url``, ``compression``, ``home``;
-- restore: ``backup_id`` (required), ``type`` (full | shard | namespaces | config), ``shard``, ``namespaces``,
-  ``point_in_time`` (ISO 8601 with zone), ``source_cluster``, ``storage_url``, ``home``.
+- restore: ``backup_id`` (or ``point_in_time`` alone: the newest full backup before it is the base), ``type``
+  (full | shard | namespaces | config), ``shard``, ``namespaces``, ``rename`` (namespace -> new namespace),
+  ``shard_map`` (backup shard -> target shard), ``point_in_time`` (ISO 8601 with zone), ``source_cluster``,
+  ``storage_url``, ``home``;
+- verify: ``backup_id`` (default: the newest complete backup), ``storage_url``, ``home`` (re-reads its files);
+- drill: ``backup_id`` (default: the newest complete full backup), ``storage_url``, ``home`` (restores it into a
+  scratch cluster and compares);
+- health-check: ``home``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mongo_admin.errors import InvalidInputError
+from mongo_admin.jobs.deployment_kinds import ClusterHook, deployment_kinds
 from mongo_admin.jobs.runner import JobContext, JobFunction, JobInfo, JobKind, JobRunner
 
 OPERATION_CLASS = "backup-restore"
@@ -79,6 +86,7 @@ def build_restore(params: Mapping[str, Any]) -> JobFunction:
     from mongo_admin.ops.restore.engine import (
         RestoreEvent,
         RestoreOptions,
+        base_for,
         restore_cluster,
         restore_config,
         restore_namespaces,
@@ -87,9 +95,9 @@ def build_restore(params: Mapping[str, Any]) -> JobFunction:
 
     cluster = _cluster(params)
     backup_id = params.get("backup_id")
-    if not isinstance(backup_id, str) or not backup_id:
-        raise InvalidInputError("a restore job needs a backup_id", "none was given",
-                                "name the backup to restore (its id in the catalog)")
+    if (not isinstance(backup_id, str) or not backup_id) and not params.get("point_in_time"):
+        raise InvalidInputError("a restore job needs a backup_id or a point_in_time", "neither was given",
+                                "name the backup to restore (its id in the catalog), or the moment to restore to")
     kind = params.get("type", "full")
     if kind not in ("full", "shard", "namespaces", "config"):
         raise InvalidInputError(f"unknown restore type {kind!r}", "the types are full, shard, namespaces and "
@@ -111,15 +119,22 @@ def build_restore(params: Mapping[str, Any]) -> JobFunction:
 
         options = RestoreOptions(home=_home(params), storage_url=params.get("storage_url"),
                                  source_cluster=params.get("source_cluster"), point_in_time=moment,
+                                 shard_map=dict(params["shard_map"]) if params.get("shard_map") else None,
                                  cancelled=ctx.cancelled)
+        base = backup_id if isinstance(backup_id, str) and backup_id else None
+        if base is None:
+            assert moment is not None
+            base = base_for(options.source_cluster or cluster, moment, options)
+            ctx.log(f"point-in-time restore to {moment.isoformat()} from full backup {base}")
         if kind == "shard":
-            return restore_shard(cluster, backup_id, str(params.get("shard") or ""), options, progress)
+            return restore_shard(cluster, base, str(params.get("shard") or ""), options, progress)
         if kind == "namespaces":
-            return restore_namespaces(cluster, backup_id, list(params.get("namespaces") or []), options,
+            return restore_namespaces(cluster, base, list(params.get("namespaces") or []), options,
+                                      rename=dict(params["rename"]) if params.get("rename") else None,
                                       progress=progress)
         if kind == "config":
-            return restore_config(cluster, backup_id, options, progress)
-        return restore_cluster(cluster, backup_id, options, progress)
+            return restore_config(cluster, base, options, progress)
+        return restore_cluster(cluster, base, options, progress)
 
     return run
 
@@ -148,11 +163,81 @@ def repair_cluster_lock(job: JobInfo, *, poll_s: float | None = None, patience_s
         time.sleep(poll)
 
 
+def newest_backup(cluster: str, params: Mapping[str, Any], *, full_only: bool) -> str:
+    """``backup_id`` from the parameters, else the newest complete (full, with ``full_only``) backup."""
+    from mongo_admin.ops.backup.catalog import list_backups
+
+    if isinstance(params.get("backup_id"), str) and params["backup_id"]:
+        return str(params["backup_id"])
+    listing = list_backups(cluster, _home(params), params.get("storage_url"))
+    done = [b for b in listing.backups if b.state == "done" and (b.type == "full" or not full_only)]
+    if not done:
+        raise InvalidInputError(f"cluster {cluster} has no complete {'full ' if full_only else ''}backup",
+                                "there is nothing to check yet", "take a backup first")
+    return done[-1].backup_id
+
+
+def build_verify(params: Mapping[str, Any]) -> JobFunction:
+    from mongo_admin.ops.backup.catalog import verify_backup
+
+    cluster = _cluster(params)
+
+    def run(ctx: JobContext) -> Any:
+        backup_id = newest_backup(cluster, params, full_only=False)
+        ctx.reference(backup_id)
+        ctx.progress(5.0, "verify", f"re-reading every file of backup {backup_id}")
+        report = verify_backup(cluster, backup_id, _home(params), params.get("storage_url"))
+        if not report.ok:
+            raise InvalidInputError(f"backup {backup_id} failed verification", "; ".join(report.problems[:3]),
+                                    "take a new backup; keep this one for inspection")
+        return report
+
+    return run
+
+
+def build_drill(params: Mapping[str, Any]) -> JobFunction:
+    from mongo_admin.ops.backup.drill import restore_drill
+
+    cluster = _cluster(params)
+
+    def run(ctx: JobContext) -> Any:
+        backup_id = newest_backup(cluster, params, full_only=True)
+        ctx.reference(backup_id)
+        ctx.progress(5.0, "drill", f"restoring backup {backup_id} into a scratch cluster")
+        result = restore_drill(cluster, backup_id, _home(params), params.get("storage_url"))
+        if not result.ok:
+            raise InvalidInputError(f"backup {backup_id} failed its restore drill", "; ".join(result.problems[:3]),
+                                    "take a new backup; keep this one for inspection")
+        return result
+
+    return run
+
+
+def build_health_check(params: Mapping[str, Any]) -> JobFunction:
+    from mongo_admin.ops.health import health_check
+
+    cluster = _cluster(params)
+
+    def run(ctx: JobContext) -> Any:
+        ctx.progress(5.0, "health-check", f"checking cluster {cluster}")
+        report = health_check(cluster, _home(params))
+        ctx.log(report.message)
+        return report
+
+    return run
+
+
 BACKUP = JobKind("backup", OPERATION_CLASS, build_backup, repair_cluster_lock)
 RESTORE = JobKind("restore", OPERATION_CLASS, build_restore, repair_cluster_lock)
+# Verification reads the storage only; a drill deploys a scratch cluster (one at a time per cluster).
+VERIFY = JobKind("verify", None, build_verify)
+DRILL = JobKind("drill", "drill", build_drill)
+HEALTH_CHECK = JobKind("health-check", None, build_health_check)
 
 
-def register_all(runner: JobRunner) -> None:
-    """Register every job kind of the platform with ``runner``."""
-    for kind in (BACKUP, RESTORE):
+def register_all(runner: JobRunner, cluster_hook: ClusterHook | None = None) -> None:
+    """Register every job kind of the platform with ``runner``; ``cluster_hook`` hears of clusters deployed and
+    destroyed by the deployment kinds (``jobs.deployment_kinds``)."""
+    for kind in (BACKUP, RESTORE, VERIFY, DRILL, HEALTH_CHECK,
+                 *(deployment_kinds(cluster_hook) if cluster_hook else deployment_kinds())):
         runner.register(kind)

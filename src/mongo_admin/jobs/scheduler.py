@@ -182,6 +182,34 @@ class Scheduler:
                       next_run_at=expression.next_after(self._clock(), zone(info.timezone)))
         return self.get(schedule_id)
 
+    def update(self, schedule_id: str, *, name: str | None = None, cron: str | None = None,
+               timezone: str | None = None, params: Mapping[str, Any] | None = None,
+               misfire_grace_s: int | None = None) -> ScheduleInfo:
+        """Change a schedule; a new cron expression or time zone recomputes the next run from now (unless
+        paused). InvalidInputError as for ``create``."""
+        info = self.get(schedule_id)
+        expression = CronExpression.parse(cron if cron is not None else info.cron, "cron")
+        tz_name = timezone if timezone is not None else info.timezone
+        tz = zone(tz_name)
+        if misfire_grace_s is not None and misfire_grace_s < 0:
+            raise InvalidInputError(f"misfire grace {misfire_grace_s} s is negative", "it is how late a run may "
+                                    "start", "give 0 or more seconds")
+        values: dict[str, Any] = {"cron": expression.text, "timezone": tz_name}
+        if name is not None:
+            values["name"] = name
+        if params is not None:
+            values["params"] = dict(params)
+        if misfire_grace_s is not None:
+            values["misfire_grace_s"] = misfire_grace_s
+        if not info.paused and (expression.text != info.cron or tz_name != info.timezone):
+            values["next_run_at"] = expression.next_after(self._clock(), tz)
+        try:
+            self._set(schedule_id, **values)
+        except IntegrityError:
+            raise InvalidInputError(f"a schedule named {name!r} already exists", "schedule names are unique",
+                                    "choose another name") from None
+        return self.get(schedule_id)
+
     def delete(self, schedule_id: str) -> None:
         self.get(schedule_id)
         with self._sessions() as session, session.begin():

@@ -7,6 +7,7 @@ failing step and the first line of the error when the restore fails, as a backup
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -77,3 +78,20 @@ def read_restore_record(storage: Storage, cluster: str, restore_id: str) -> Rest
     if storage.stat(key) is None:
         return None
     return RestoreRecord.model_validate_json(storage.get(key))
+
+
+def list_restore_records(storage: Storage, cluster: str) -> list[RestoreRecord]:
+    """Every restore record of ``cluster`` in ``storage``, oldest first."""
+    prefix = f"{cluster}/restores/"
+    records = [RestoreRecord.model_validate_json(storage.get(info.key)) for info in storage.list(prefix)
+               if info.key.endswith(".json") and "/" not in info.key[len(prefix):]]
+    return sorted(records, key=lambda record: (record.started_at, record.restore_id))
+
+
+def list_restores(name: str, home: Path | None = None, storage_url: str | None = None) -> list[RestoreRecord]:
+    """The restore records of deployed cluster ``name``, read from its backup storage."""
+    from mongo_admin.ops.backup.engine import storage_for
+    from mongo_admin.ops.cluster.state import open_cluster
+
+    paths, record = open_cluster(name, home)
+    return list_restore_records(storage_for(paths, record, storage_url), name)

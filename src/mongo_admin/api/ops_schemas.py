@@ -1,0 +1,307 @@
+"""Request and response bodies of the operations routers (backups, restores, schedules, metrics), in
+``XCreate / XUpdate / XPublic`` families. Responses are the operations' own results, serialised."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Namespace = Annotated[str, StringConstraints(min_length=3, max_length=255, pattern=r"^[^.$\s]+\.[^$\s]+$")]
+ShardName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+BackupId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class _FromResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    kind: str
+    cluster: str
+    state: str
+    url: str = Field(description="Where to follow the job (GET; its events at .../events).")
+
+
+# --- backups --------------------------------------------------------------------------------------------------
+
+class BackupCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["full", "config", "shard"] = "full"
+    shard: ShardName | None = Field(default=None, description="The shard of a shard backup.")
+    compression: Literal["gzip", "zstd", "none"] | None = None
+
+    @model_validator(mode="after")
+    def _shard_for_shard_backups(self) -> BackupCreate:
+        if (self.type == "shard") != (self.shard is not None):
+            raise ValueError("shard is required for a shard backup and only for one")
+        return self
+
+
+class BackupEntryPublic(_FromResult):
+    backup_id: str
+    type: str
+    state: str
+    cluster_consistent: bool | None
+    restore_to_time: str | None
+    size_bytes: int | None
+    documents: int | None
+    started_at: str
+    failed_step: str | None
+    error: str | None
+
+
+class WindowPublic(_FromResult):
+    start: str
+    end: str
+    base_backup: str
+
+
+class BackupsPublic(_FromResult):
+    message: str
+    cluster: str
+    storage: str
+    restorable: list[WindowPublic] = Field(description="Times the cluster can be restored to, oldest first.")
+    backups: list[BackupEntryPublic]
+    count: int
+
+
+class BackupDetailsPublic(_FromResult):
+    message: str
+    backup: BackupEntryPublic
+    record: dict[str, Any] | None
+    manifest: dict[str, Any] | None
+
+
+class VerifyPublic(_FromResult):
+    message: str
+    backup_id: str
+    ok: bool
+    files: int
+    stored_bytes: int
+    documents: int
+    contents_checked: bool
+    problems: list[str]
+
+
+class BackupDeleted(_FromResult):
+    message: str
+    backup_id: str
+    objects_removed: int
+
+
+class PruneEntryPublic(_FromResult):
+    backup_id: str
+    type: str
+    state: str
+    action: str = Field(description="keep, delete (dry run) or deleted")
+    reasons: list[str]
+
+
+class PrunePublic(_FromResult):
+    message: str
+    cluster: str
+    dry_run: bool
+    kept: int
+    deleted: int
+    slices_deleted: int
+    backups: list[PruneEntryPublic]
+
+
+class OplogTimePublic(_FromResult):
+    t: int
+    i: int
+    time: datetime
+
+
+class PitrGapPublic(_FromResult):
+    set_name: str
+    after: OplogTimePublic
+    resumed_at: OplogTimePublic | None
+    resumed_from_backup: str | None
+    oldest_available: OplogTimePublic
+    detected_at: datetime
+    reason: str
+
+
+class PitrSetPublic(_FromResult):
+    set_name: str
+    slices: int
+    first_start: OplogTimePublic | None
+    last_end: OplogTimePublic | None
+    majority: OplogTimePublic | None
+    lag_s: float | None
+    gaps: list[PitrGapPublic]
+
+
+class PitrWindowPublic(_FromResult):
+    base_backup: str
+    start: OplogTimePublic
+    end: OplogTimePublic
+    backups: list[str]
+
+
+class PitrPublic(_FromResult):
+    message: str
+    cluster: str
+    enabled: bool
+    slice_seconds: float
+    storage: str
+    slicer: str | None
+    replica_sets: list[PitrSetPublic]
+    windows: list[PitrWindowPublic]
+    restorable_from: OplogTimePublic | None
+    restorable_to: OplogTimePublic | None
+    recovery_point: OplogTimePublic | None
+    open_gaps: int
+
+
+# --- restores -------------------------------------------------------------------------------------------------
+
+class RestoreCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["cluster", "shard", "namespaces", "config"] = "cluster"
+    backup_id: BackupId | None = Field(default=None, description="The backup to restore; with point_in_time "
+                                       "alone, the newest full backup before that moment.")
+    point_in_time: AwareDatetime | None = Field(default=None, description="Restore to this moment (ISO 8601 with "
+                                                "its offset or Z; a time without one is refused).")
+    source_cluster: str | None = Field(default=None, max_length=64,
+                                       description="The cluster the backup belongs to (default: this one).")
+    shard: ShardName | None = Field(default=None, description="The shard a shard restore replaces.")
+    namespaces: list[Namespace] = Field(default_factory=list, description="db.coll or db.* (namespaces restore).")
+    rename: dict[Namespace, Namespace] = Field(default_factory=dict,
+                                               description="Restore a namespace under another name.")
+    shard_map: dict[ShardName, ShardName] = Field(default_factory=dict,
+                                                  description="Backup shard -> target shard.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RestoreCreate:
+        if self.backup_id is None and self.point_in_time is None:
+            raise ValueError("give backup_id, point_in_time or both")
+        if (self.kind == "shard") != (self.shard is not None):
+            raise ValueError("shard is required for a shard restore and only for one")
+        if (self.kind == "namespaces") != bool(self.namespaces):
+            raise ValueError("namespaces are required for a namespaces restore and only for one")
+        if self.rename and self.kind != "namespaces":
+            raise ValueError("rename applies to a namespaces restore only")
+        return self
+
+
+class RestorePublic(_FromResult):
+    restore_id: str
+    backup_id: str
+    source_cluster: str
+    cluster: str
+    kind: str
+    state: str
+    current_step: str | None
+    failed_step: str | None
+    error: str | None
+    shard_map: dict[str, str]
+    restore_to_time: datetime | None
+    progress: float
+    started_at: datetime
+    updated_at: datetime
+
+
+class RestoresPublic(BaseModel):
+    data: list[RestorePublic]
+    count: int
+
+
+# --- schedules ------------------------------------------------------------------------------------------------
+
+ScheduleKind = Literal["backup", "verify", "drill", "health-check"]
+ScheduleName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_. :@-]+$")]
+
+
+class ScheduleParams(BaseModel):
+    """What the scheduled job does: a backup's ``type`` and ``shard``; the ``backup_id`` a verify or drill checks
+    (default: the newest complete backup when it runs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["full", "config", "shard"] | None = None
+    shard: ShardName | None = None
+    compression: Literal["gzip", "zstd", "none"] | None = None
+    backup_id: BackupId | None = None
+
+
+class ScheduleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ScheduleName
+    kind: ScheduleKind
+    cluster: str = Field(min_length=1, max_length=64)
+    cron: str = Field(min_length=9, max_length=200, description="Five fields: minute hour day month weekday.")
+    timezone: str = Field(default="UTC", max_length=64, description="IANA time zone the cron fields are read in.")
+    params: ScheduleParams = Field(default_factory=ScheduleParams)
+    misfire_grace_s: int = Field(default=300, ge=0, le=86400)
+    paused: bool = False
+
+
+class ScheduleUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ScheduleName | None = None
+    cron: str | None = Field(default=None, min_length=9, max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    params: ScheduleParams | None = None
+    misfire_grace_s: int | None = Field(default=None, ge=0, le=86400)
+
+
+class SchedulePublic(_FromResult):
+    id: str
+    name: str
+    kind: str
+    cluster: str
+    params: dict[str, Any]
+    cron: str
+    timezone: str
+    misfire_grace_s: int
+    paused: bool
+    next_run_at: datetime | None
+    next_runs: list[datetime] = Field(description="The next run times (none while paused).")
+    last_run_at: datetime | None
+    last_job_id: str | None
+    last_outcome: str | None
+
+
+class SchedulesPublic(BaseModel):
+    data: list[SchedulePublic]
+    count: int
+
+
+# --- metrics --------------------------------------------------------------------------------------------------
+
+class NodeLatest(BaseModel):
+    node: str = Field(description="A node id, or a shard name for the shard.* figures.")
+    up: bool | None = Field(description="Whether the node answered in the latest round (None for a shard).")
+    values: dict[str, float]
+
+
+class MetricsLatestPublic(BaseModel):
+    cluster: str
+    taken_at: datetime | None = Field(description="When the latest round was collected; None before the first.")
+    duration_s: float | None
+    gaps: int = Field(description="Nodes that could not be read in that round.")
+    nodes: list[NodeLatest]
+
+
+class SeriesPointPublic(_FromResult):
+    at: datetime = Field(description="Start of the step.")
+    value: float | None
+    gap: str | None = Field(description="Why there is no value: node down, no sample, server restarted, ...")
+
+
+class SeriesPublic(_FromResult):
+    cluster: str
+    node: str
+    metric: str
+    kind: Literal["gauge", "rate"]
+    step_s: float
+    points: list[SeriesPointPublic]

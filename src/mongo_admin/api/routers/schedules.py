@@ -1,0 +1,92 @@
+"""Cron schedules of backups, verifications, restore drills and health checks on deployed clusters, each in its
+own time zone, with their next run times. Viewers read; operators pause and resume; admins create, change and
+delete them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+
+from mongo_admin.api.auth import AdminUser, OperatorUser, ViewerUser
+from mongo_admin.api.deps import SessionDep, SettingsDep
+from mongo_admin.api.operations import NOT_DEPLOYED, SchedulerDep, find_cluster
+from mongo_admin.api.ops_schemas import (
+    ScheduleCreate,
+    ScheduleParams,
+    SchedulePublic,
+    SchedulesPublic,
+    ScheduleUpdate,
+)
+from mongo_admin.jobs.scheduler import ScheduleInfo, Scheduler
+
+router = APIRouter(prefix="/schedules", tags=["schedules"])
+
+NEXT_RUNS = 5
+
+
+def _public(scheduler: Scheduler, info: ScheduleInfo) -> SchedulePublic:
+    params = {k: v for k, v in info.params.items() if k != "home"}
+    return SchedulePublic.model_validate({**info.__dict__, "params": params,
+                                         "next_runs": scheduler.next_runs(info.id, NEXT_RUNS)})
+
+
+def _job_params(params: ScheduleParams, settings: SettingsDep, kind: str) -> dict[str, Any]:
+    values = {k: v for k, v in params.model_dump().items() if v is not None}
+    if kind == "backup" and (values.get("type") == "shard") != ("shard" in values):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "body.params.shard: required for a shard backup and only for one")
+    return {**values, "home": str(settings.home)}
+
+
+@router.get("", response_model=SchedulesPublic, summary="List schedules")
+def list_schedules(_: ViewerUser, scheduler: SchedulerDep,
+                   cluster: Annotated[str | None, Query(max_length=64, description="Only this cluster's.")] = None
+                   ) -> SchedulesPublic:
+    data = [_public(scheduler, info) for info in scheduler.schedules() if cluster is None or info.cluster == cluster]
+    return SchedulesPublic(data=data, count=len(data))
+
+
+@router.post("", response_model=SchedulePublic, status_code=status.HTTP_201_CREATED, summary="Create a schedule")
+def create_schedule(body: ScheduleCreate, _: AdminUser, request: Request, session: SessionDep,
+                    settings: SettingsDep, scheduler: SchedulerDep) -> SchedulePublic:
+    cluster = find_cluster(body.cluster, session, settings)
+    if cluster.source != "deployed":
+        raise HTTPException(status.HTTP_409_CONFLICT, NOT_DEPLOYED.format(name=cluster.name))
+    info = scheduler.create(body.name, body.kind, cluster.name, body.cron, timezone=body.timezone,
+                            params=_job_params(body.params, settings, body.kind),
+                            misfire_grace_s=body.misfire_grace_s, paused=body.paused)
+    request.state.audit_target = f"schedules/{info.id}"
+    return _public(scheduler, info)
+
+
+@router.get("/{schedule_id}", response_model=SchedulePublic, summary="One schedule and its next run times")
+def get_schedule(schedule_id: str, _: ViewerUser, scheduler: SchedulerDep) -> SchedulePublic:
+    return _public(scheduler, scheduler.get(schedule_id))
+
+
+@router.patch("/{schedule_id}", response_model=SchedulePublic, summary="Change a schedule")
+def update_schedule(schedule_id: str, body: ScheduleUpdate, _: AdminUser, settings: SettingsDep,
+                    scheduler: SchedulerDep) -> SchedulePublic:
+    kind = scheduler.get(schedule_id).kind
+    params = _job_params(body.params, settings, kind) if body.params is not None else None
+    info = scheduler.update(schedule_id, name=body.name, cron=body.cron, timezone=body.timezone, params=params,
+                            misfire_grace_s=body.misfire_grace_s)
+    return _public(scheduler, info)
+
+
+@router.post("/{schedule_id}/pause", response_model=SchedulePublic, summary="Pause a schedule (no next run)")
+def pause_schedule(schedule_id: str, _: OperatorUser, scheduler: SchedulerDep) -> SchedulePublic:
+    return _public(scheduler, scheduler.pause(schedule_id))
+
+
+@router.post("/{schedule_id}/resume", response_model=SchedulePublic,
+             summary="Resume a schedule (from now: what was missed while paused does not run)")
+def resume_schedule(schedule_id: str, _: OperatorUser, scheduler: SchedulerDep) -> SchedulePublic:
+    return _public(scheduler, scheduler.resume(schedule_id))
+
+
+@router.delete("/{schedule_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a schedule")
+def delete_schedule(schedule_id: str, _: AdminUser, scheduler: SchedulerDep) -> Response:
+    scheduler.delete(schedule_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
