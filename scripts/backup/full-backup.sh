@@ -18,23 +18,8 @@ time -- with `mongo-admin backup create --type full`, then re-read every file of
 `mongo-admin backup verify`.
 
 Options:
-  --cluster NAME              the cluster (default: the CLI's: $MONGO_ADMIN_CLUSTER, `cluster use`, the only one)
-  --storage URL               backup storage (default: the spec's backup.storage)
-  --compression ALGO          gzip, zstd or none (default: the spec's backup.compression)
-  --encryption-key-file FILE  encrypt with this key (and verify with it)
-  --parallel N                collections dumped at once per replica set
-  --rate-limit MB/S           read at most this many megabytes of documents per second
-  --no-verify                 do not verify the backup after taking it
-  -o, --output FORMAT         table (default) or json: how the backup's result is printed
-  --log-dir DIR               where this run's log file goes (default: $MONGO_ADMIN_SCRIPT_LOG_DIR, else
-                              `mongo-admin paths script-logs`, i.e. $MONGO_ADMIN_HOME/logs/scripts)
-  -h, --help                  show this help
-
-The backup's result goes to stdout; progress and the verification report go to stderr; the log file gets
-both. The CLI is `mongo-admin` on PATH, else the repository's .venv/bin/mongo-admin.
-
-Exit codes: 0 backup taken and verified, 1 the backup failed or did not verify, 2 wrong command line.
 EOF
+  ma_backup_usage_options
 }
 
 ma_backup_main full "$@"

@@ -34,30 +34,24 @@ Exit codes: 0 slicing done (or stopped on request), 1 slicing failed or is not e
 EOF_USAGE
 }
 
-log_dir=
-global_options=()
 pitr_options=()
 while [ $# -gt 0 ]; do
   case $1 in
-    -h | --help) usage; exit 0 ;;
     --once) pitr_options+=("$1"); shift ;;
     --cluster | --storage | --slice-seconds)
       ma_need_value "$1" $#; pitr_options+=("$1" "$2"); shift 2 ;;
     --cluster=* | --storage=* | --slice-seconds=*) pitr_options+=("$1"); shift ;;
-    -o | --output) ma_need_value "$1" $#; global_options+=(--output "$2"); shift 2 ;;
-    --output=*) global_options+=(--output "${1#*=}"); shift ;;
-    --log-dir) ma_need_value "$1" $#; log_dir=$2; shift 2 ;;
-    --log-dir=*) log_dir=${1#*=}; shift ;;
-    *) ma_usage_error "unknown option or argument: $1" ;;
+    *) ma_take_common_option "$@" || ma_usage_error "unknown option or argument: $1"; shift "$MA_TAKEN" ;;
   esac
 done
 
 ma_find_cli
-ma_open_log "$log_dir"
+ma_open_log
 ma_say "slicing the oplog${pitr_options[*]:+ (${pitr_options[*]})}"
 # In the background, so that a SIGTERM or Ctrl-C sent to this script reaches the slicer, which then finishes
-# its round and exits cleanly (a background job ignores SIGINT: both become SIGTERM).
-"$MONGO_ADMIN" "${global_options[@]}" backup pitr run "${pitr_options[@]}" &
+# its round and exits cleanly (a background job ignores SIGINT: both become SIGTERM). Not through ma_cli: the
+# background job must be the CLI itself, not a subshell running it.
+"$MONGO_ADMIN" "${MA_GLOBAL_OPTIONS[@]}" backup pitr run "${pitr_options[@]}" &
 slicer=$!
 trap 'kill -TERM "$slicer" 2>/dev/null || true' TERM INT
 code=0

@@ -28,24 +28,17 @@ Exit codes: 0 pruned (or nothing to prune), 1 pruning failed, 2 wrong command li
 EOF_USAGE
 }
 
-log_dir=
-global_options=()
 prune_options=()
 while [ $# -gt 0 ]; do
   case $1 in
-    -h | --help) usage; exit 0 ;;
     --dry-run) prune_options+=("$1"); shift ;;
     --cluster | --storage) ma_need_value "$1" $#; prune_options+=("$1" "$2"); shift 2 ;;
     --cluster=* | --storage=*) prune_options+=("$1"); shift ;;
-    -o | --output) ma_need_value "$1" $#; global_options+=(--output "$2"); shift 2 ;;
-    --output=*) global_options+=(--output "${1#*=}"); shift ;;
-    --log-dir) ma_need_value "$1" $#; log_dir=$2; shift 2 ;;
-    --log-dir=*) log_dir=${1#*=}; shift ;;
-    *) ma_usage_error "unknown option or argument: $1" ;;
+    *) ma_take_common_option "$@" || ma_usage_error "unknown option or argument: $1"; shift "$MA_TAKEN" ;;
   esac
 done
 
 ma_find_cli
-ma_open_log "$log_dir"
+ma_open_log
 ma_say "applying the retention policy${prune_options[*]:+ (${prune_options[*]})}"
-"$MONGO_ADMIN" "${global_options[@]}" backup prune "${prune_options[@]}"
+ma_cli backup prune "${prune_options[@]}"

@@ -14,6 +14,11 @@ MA_REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MA_FAIL_CODE=1
 MONGO_ADMIN=
 MA_LOG_FILE=
+# What ma_take_common_option reads from a command line: --log-dir DIR, and the CLI's global options (--output).
+MA_LOG_DIR=
+MA_GLOBAL_OPTIONS=()
+# How many words the last ma_take_*_option call took from the command line: the caller shifts them.
+MA_TAKEN=0
 
 ma_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
@@ -39,6 +44,27 @@ ma_need_value() {
   if [ "$2" -lt 2 ]; then ma_usage_error "option $1 needs a value"; fi
 }
 
+# ma_take_common_option ARGS...: take the option at the head of ARGS (the rest of a command line) when it is one
+# many scripts share: -h/--help (print usage, exit 0), -o/--output FORMAT (into MA_GLOBAL_OPTIONS, for the CLI)
+# or --log-dir DIR (MA_LOG_DIR). Sets MA_TAKEN to the words taken; returns 1, taking none, for anything else.
+# shellcheck disable=SC2034 # MA_TAKEN is the caller's: it shifts that many words
+ma_take_common_option() {
+  MA_TAKEN=1
+  case $1 in
+    -h | --help) usage; exit 0 ;;
+    -o | --output) ma_need_value "$1" $#; MA_GLOBAL_OPTIONS+=(--output "$2"); MA_TAKEN=2 ;;
+    --output=*) MA_GLOBAL_OPTIONS+=(--output "${1#*=}") ;;
+    --log-dir) ma_need_value "$1" $#; MA_LOG_DIR=$2; MA_TAKEN=2 ;;
+    --log-dir=*) MA_LOG_DIR=${1#*=} ;;
+    *) MA_TAKEN=0; return 1 ;;
+  esac
+}
+
+# ma_cli ARGS...: run the CLI with the global options the command line gave (MA_GLOBAL_OPTIONS).
+ma_cli() {
+  "$MONGO_ADMIN" "${MA_GLOBAL_OPTIONS[@]}" "$@"
+}
+
 # Sets MONGO_ADMIN: `mongo-admin` on PATH, else this repository's .venv/bin/mongo-admin.
 ma_find_cli() {
   if MONGO_ADMIN=$(command -v mongo-admin); then
@@ -53,10 +79,11 @@ ma_find_cli() {
 }
 
 # ma_open_log [DIR]: from here on, everything the script and the commands it runs print also goes to a new log
-# file, in DIR, else $MONGO_ADMIN_SCRIPT_LOG_DIR, else `mongo-admin paths script-logs`. Stdout and stderr stay
-# apart on the terminal (results on stdout, progress on stderr); the log holds both.
+# file, in DIR, else MA_LOG_DIR (--log-dir), else $MONGO_ADMIN_SCRIPT_LOG_DIR, else `mongo-admin paths
+# script-logs`. Stdout and stderr stay apart on the terminal (results on stdout, progress on stderr); the log
+# holds both.
 ma_open_log() {
-  local dir=${1:-${MONGO_ADMIN_SCRIPT_LOG_DIR:-}}
+  local dir=${1:-${MA_LOG_DIR:-${MONGO_ADMIN_SCRIPT_LOG_DIR:-}}}
   if [ -z "$dir" ]; then
     dir=$("$MONGO_ADMIN" paths script-logs) || ma_die "cannot ask $MONGO_ADMIN where script logs go" \
       "check the installation with: $MONGO_ADMIN --version, or pass --log-dir DIR"

@@ -27,17 +27,9 @@ Options:
   --to-cluster NAME           restore into this other deployed cluster instead
   --storage URL               backup storage (default: the spec's backup.storage)
   --encryption-key-file FILE  the key of encrypted backups and slices
-  --yes                       do not ask for confirmation (required when stdin is not a terminal)
-  -o, --output FORMAT         table (default), json or yaml, as the CLI's global --output
-  --log-dir DIR               where this run's log file goes (default: $MONGO_ADMIN_SCRIPT_LOG_DIR, else
-                              `mongo-admin paths script-logs`, i.e. $MONGO_ADMIN_HOME/logs/scripts)
-  -h, --help                  show this help
-
-The CLI is `mongo-admin` on PATH, else the repository's .venv/bin/mongo-admin.
-
-Exit codes: 0 restored, 1 the restore failed or was refused (or not confirmed), 2 wrong command line (a time
-without a timezone among them) or no --yes without a terminal.
 EOF_USAGE
+  ma_restore_usage_end "Exit codes: 0 restored, 1 the restore failed or was refused (or not confirmed), 2 wrong command line (a time
+without a timezone among them) or no --yes without a terminal."
 }
 
 # ISO 8601 date and time, with seconds and fractions optional, then the timezone (checked separately so that
@@ -45,30 +37,13 @@ EOF_USAGE
 DATE_TIME='^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?'
 ZONE='(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$'
 
-log_dir=
-yes=false
+MA_BACKUP_CHOSEN_BY=--time
 time=
-cluster=
-to_cluster=
-global_options=()
-restore_options=()
 while [ $# -gt 0 ]; do
   case $1 in
-    -h | --help) usage; exit 0 ;;
-    --yes) yes=true; shift ;;
     --time) ma_need_value "$1" $#; time=$2; shift 2 ;;
     --time=*) time=${1#*=}; shift ;;
-    --cluster) ma_need_value "$1" $#; cluster=$2; shift 2 ;;
-    --cluster=*) cluster=${1#*=}; shift ;;
-    --to-cluster) ma_need_value "$1" $#; to_cluster=$2; shift 2 ;;
-    --to-cluster=*) to_cluster=${1#*=}; shift ;;
-    --storage | --encryption-key-file) ma_need_value "$1" $#; restore_options+=("$1" "$2"); shift 2 ;;
-    --storage=* | --encryption-key-file=*) restore_options+=("$1"); shift ;;
-    -o | --output) ma_need_value "$1" $#; global_options+=(--output "$2"); shift 2 ;;
-    --output=*) global_options+=(--output "${1#*=}"); shift ;;
-    --log-dir) ma_need_value "$1" $#; log_dir=$2; shift 2 ;;
-    --log-dir=*) log_dir=${1#*=}; shift ;;
-    *) ma_usage_error "unknown option or argument: $1 (the backup is chosen from --time)" ;;
+    *) ma_take_restore_option "$@"; shift "$MA_TAKEN" ;;
   esac
 done
 if [ -z "$time" ]; then ma_usage_error "missing --time TIME: the point in time to restore the cluster to"; fi
@@ -78,13 +53,6 @@ fi
 if ! [[ $time =~ ${DATE_TIME}${ZONE} ]]; then
   ma_usage_error "the time $time is not an ISO 8601 date and time with a timezone, such as 2026-11-26T04:10:00Z"
 fi
-if [ -n "$cluster" ]; then restore_options+=(--cluster "$cluster"); fi
-if [ -n "$to_cluster" ]; then restore_options+=(--to-cluster "$to_cluster"); fi
 
-target=$(ma_target_name "$cluster" "$to_cluster")
-what="restoring to $time drops, on every shard and the config servers of $target, every collection of each database the chosen backup holds, and replaces them with the data as it was at $time"
-ma_check_yes "$yes" "$what"
-ma_find_cli
-ma_open_log "$log_dir"
-ma_say "$what (confirmed)"
-"$MONGO_ADMIN" "${global_options[@]}" restore cluster --time "$time" "${restore_options[@]}" --yes
+what="restoring to $time drops, on every shard and the config servers of $(ma_target_name), every collection of each database the chosen backup holds, and replaces them with the data as it was at $time"
+ma_restore "$what" cluster --time "$time"

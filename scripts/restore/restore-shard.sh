@@ -23,54 +23,22 @@ Options:
   --cluster NAME              the cluster (default: the CLI's: $MONGO_ADMIN_CLUSTER, `cluster use`, the only one)
   --storage URL               backup storage (default: the spec's backup.storage)
   --encryption-key-file FILE  the key of an encrypted backup
-  --yes                       do not ask for confirmation (required when stdin is not a terminal)
-  -o, --output FORMAT         table (default), json or yaml, as the CLI's global --output
-  --log-dir DIR               where this run's log file goes (default: $MONGO_ADMIN_SCRIPT_LOG_DIR, else
-                              `mongo-admin paths script-logs`, i.e. $MONGO_ADMIN_HOME/logs/scripts)
-  -h, --help                  show this help
-
-The CLI is `mongo-admin` on PATH, else the repository's .venv/bin/mongo-admin.
-
-Exit codes: 0 restored, 1 the restore failed or was refused (or not confirmed), 2 wrong command line or no
---yes without a terminal.
 EOF_USAGE
+  ma_restore_usage_end
 }
 
-log_dir=
-yes=false
-backup_id=
-cluster=
 shard=
-global_options=()
-restore_options=()
 while [ $# -gt 0 ]; do
   case $1 in
-    -h | --help) usage; exit 0 ;;
-    --yes) yes=true; shift ;;
     --shard) ma_need_value "$1" $#; shard=$2; shift 2 ;;
     --shard=*) shard=${1#*=}; shift ;;
-    --cluster) ma_need_value "$1" $#; cluster=$2; shift 2 ;;
-    --cluster=*) cluster=${1#*=}; shift ;;
-    --storage | --encryption-key-file) ma_need_value "$1" $#; restore_options+=("$1" "$2"); shift 2 ;;
-    --storage=* | --encryption-key-file=*) restore_options+=("$1"); shift ;;
-    -o | --output) ma_need_value "$1" $#; global_options+=(--output "$2"); shift 2 ;;
-    --output=*) global_options+=(--output "${1#*=}"); shift ;;
-    --log-dir) ma_need_value "$1" $#; log_dir=$2; shift 2 ;;
-    --log-dir=*) log_dir=${1#*=}; shift ;;
-    -*) ma_usage_error "unknown option: $1" ;;
-    *) if [ -n "$backup_id" ]; then ma_usage_error "one backup at a time: $backup_id, then $1"; fi
-      backup_id=$1; shift ;;
+    # A shard is restored in place, in its own cluster.
+    --to-cluster | --to-cluster=*) ma_usage_error "unknown option: $1" ;;
+    *) ma_take_restore_option "$@"; shift "$MA_TAKEN" ;;
   esac
 done
-if [ -z "$backup_id" ]; then
-  ma_usage_error "missing BACKUP_ID: which backup to restore (list them with: mongo-admin backup list)"
-fi
+ma_need_backup_id
 if [ -z "$shard" ]; then ma_usage_error "missing --shard NAME: which shard to restore"; fi
-if [ -n "$cluster" ]; then restore_options+=(--cluster "$cluster"); fi
 
-what="restoring shard $shard from backup $backup_id drops, on shard $shard of $(ma_target_name "$cluster" ''), every collection of each database the backup holds for it, and replaces them with the backup's data"
-ma_check_yes "$yes" "$what"
-ma_find_cli
-ma_open_log "$log_dir"
-ma_say "$what (confirmed)"
-"$MONGO_ADMIN" "${global_options[@]}" restore shard "$backup_id" --shard "$shard" "${restore_options[@]}" --yes
+what="restoring shard $shard from backup $MA_BACKUP_ID drops, on shard $shard of $(ma_target_name), every collection of each database the backup holds for it, and replaces them with the backup's data"
+ma_restore "$what" shard "$MA_BACKUP_ID" --shard "$shard"

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from mongo_admin.providers import local
+from tests.support.simproc import free_port_block
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "scripts"
@@ -61,7 +62,7 @@ def cli_json(*args: str) -> Any:
 
 def write_spec(tmp_path: Path, name: str) -> Path:
     path = tmp_path / f"{name}.yaml"
-    path.write_text(SMALL.format(name=name, base=local.free_port()))
+    path.write_text(SMALL.format(name=name, base=free_port_block(10)))
     return path
 
 
@@ -243,7 +244,7 @@ def test_deploy_all_stops_at_the_stage_that_fails(home: Path, tmp_path: Path) ->
         holder.listen(1)
         port = holder.getsockname()[1]
         spec = tmp_path / "busy.yaml"
-        spec.write_text(SMALL.format(name="busy", base=local.free_port()).replace(
+        spec.write_text(SMALL.format(name="busy", base=free_port_block(10)).replace(
             "routers: 1", f"routers: [{{port: {port}}}]"))
         done = run(DEPLOY_ALL, "--spec", str(spec), "--log-dir", str(tmp_path / "logs"))
     assert done.returncode == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,11 +27,18 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def app_service(request: Request, name: str, unavailable: str) -> Any:
+    """The service create_app put on ``app.state`` as NAME (the job runner, the scheduler); 503 with UNAVAILABLE
+    when there is none."""
+    service = getattr(request.app.state, name, None)
+    if service is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, unavailable)
+    return service
+
+
 def get_runner(request: Request) -> JobRunner:
     """The process's job runner (built by create_app; its threads run when settings.background is on)."""
-    runner: JobRunner | None = getattr(request.app.state, "runner", None)
-    if runner is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NO_RUNNER)
+    runner: JobRunner = app_service(request, "runner", NO_RUNNER)
     return runner
 
 

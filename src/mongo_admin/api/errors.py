@@ -20,13 +20,16 @@ from mongo_admin.errors import (
     ServerUnreachableError,
 )
 from mongo_admin.jobs.runner import JobNotFoundError, LockConflict
+from mongo_admin.jobs.scheduler import ScheduleNotFoundError
 from mongo_admin.jobs.states import IllegalTransitionError
+from mongo_admin.ops.backup.catalog import BackupNotFoundError
+from mongo_admin.ops.restore.preflight import RestoreRefusedError
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "internal server error"
 
-# The status a MongoAdminError becomes, by its nearest class; routers may add their own domain errors.
+# The status a MongoAdminError becomes, by its nearest class.
 ERROR_STATUS: dict[type[MongoAdminError], int] = {
     InvalidInputError: status.HTTP_400_BAD_REQUEST,
     ClusterStateError: status.HTTP_409_CONFLICT,
@@ -36,6 +39,9 @@ ERROR_STATUS: dict[type[MongoAdminError], int] = {
     LockConflict: status.HTTP_409_CONFLICT,
     IllegalTransitionError: status.HTTP_409_CONFLICT,
     JobNotFoundError: status.HTTP_404_NOT_FOUND,
+    ScheduleNotFoundError: status.HTTP_404_NOT_FOUND,
+    BackupNotFoundError: status.HTTP_404_NOT_FOUND,
+    RestoreRefusedError: status.HTTP_409_CONFLICT,
 }
 
 

@@ -1,5 +1,6 @@
 """What the operations routers (backups, restores, schedules, metrics) share: the cluster a path names, the
-202 answer of a request that became a job, and the status their domain errors map to."""
+scheduler, and the 202 answer of a request that became a job. The statuses of their domain errors are in
+api.errors.ERROR_STATUS."""
 
 from __future__ import annotations
 
@@ -10,24 +11,15 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Response, status
 from sqlalchemy import select
 
-from mongo_admin.api.deps import SessionDep, SettingsDep
-from mongo_admin.api.errors import ERROR_STATUS
+from mongo_admin.api.deps import SessionDep, SettingsDep, app_service
 from mongo_admin.api.ops_schemas import JobAccepted
 from mongo_admin.db.models import RegisteredCluster
-from mongo_admin.jobs.runner import JobInfo, JobNotFoundError, LockConflict
-from mongo_admin.jobs.scheduler import ScheduleNotFoundError, Scheduler
-from mongo_admin.ops.backup.catalog import BackupNotFoundError
-from mongo_admin.ops.restore.preflight import RestoreRefusedError
+from mongo_admin.jobs.runner import JobInfo
+from mongo_admin.jobs.scheduler import Scheduler
 
 CLUSTER_NOT_FOUND = "cluster not found"
 NOT_DEPLOYED = "cluster {name} was registered by connection string: this needs a cluster deployed on this machine"
 NO_SCHEDULER = "the scheduler is not available"
-
-for _error, _status in ((LockConflict, status.HTTP_409_CONFLICT), (BackupNotFoundError, status.HTTP_404_NOT_FOUND),
-                        (ScheduleNotFoundError, status.HTTP_404_NOT_FOUND),
-                        (JobNotFoundError, status.HTTP_404_NOT_FOUND),
-                        (RestoreRefusedError, status.HTTP_409_CONFLICT)):
-    ERROR_STATUS.setdefault(_error, _status)
 
 
 @dataclass(frozen=True)
@@ -58,9 +50,7 @@ def deployed_cluster(cluster: Annotated[ClusterRef, Depends(registered_cluster)]
 
 
 def get_scheduler(request: Request) -> Scheduler:
-    scheduler: Scheduler | None = getattr(request.app.state, "scheduler", None)
-    if scheduler is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NO_SCHEDULER)
+    scheduler: Scheduler = app_service(request, "scheduler", NO_SCHEDULER)
     return scheduler
 
 
