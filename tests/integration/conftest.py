@@ -13,6 +13,7 @@ import pytest
 from mongo_admin.errors import MongoAdminError
 from mongo_admin.ops.sandbox import list_sandboxes, stop_sandbox
 from mongo_admin.providers import local
+from tests.support.clusters import kill_cluster_leftovers
 from tests.support.platform_api import api, cheap_password_hashing, migrated_db_template  # noqa: F401  (API fixtures)
 
 
@@ -36,8 +37,4 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
                 os.kill(pid, signal.SIGKILL)
     assert all(each.pids == [] for each in list_sandboxes(home).sandboxes)
     # Clusters: every node's pid file sits in its node directory, next to a log path its command line names.
-    for pidfile in sorted((home / "clusters").glob("*/nodes/*/*.pid")):
-        pid = local.read_pid_file(pidfile)
-        if local.is_running(pid, str(pidfile.with_suffix(".log"))):
-            assert pid is not None
-            os.kill(pid, signal.SIGKILL)
+    kill_cluster_leftovers(home)

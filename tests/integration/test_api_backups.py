@@ -6,9 +6,7 @@ exposition). The metrics test stops a node, so it runs last."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +26,8 @@ from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
 from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.processes import stop_node
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.providers import local
 from mongo_admin.spec.load import parse_spec
+from tests.support.clusters import kill_cluster_leftovers
 from tests.support.platform_api import ROLES, ApiHarness, make_settings
 from tests.support.simproc import free_port_block
 
@@ -60,10 +58,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         try:
             destroy_cluster(CLUSTER, home)
         finally:
-            for pidfile in (home / "clusters").glob("*/nodes/*/*.pid"):
-                pid = local.read_pid_file(pidfile)
-                if local.is_running(pid, str(pidfile.with_suffix(".log"))) and pid:
-                    os.kill(pid, signal.SIGKILL)
+            kill_cluster_leftovers(home)
 
 
 def _harness(home: Path, tmp_path: Path, template: Path, monkeypatch: pytest.MonkeyPatch,

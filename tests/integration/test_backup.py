@@ -33,10 +33,10 @@ from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
 from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
 from mongo_admin.ops.restore.engine import RestoreOptions, restore_cluster
-from mongo_admin.providers import local
 from mongo_admin.spec.load import parse_spec
 from mongo_admin.storage import open_storage
 from mongo_admin.storage.faults import FaultyStorage
+from tests.support.clusters import kill_cluster_leftovers
 from tests.support.simproc import free_port_block, wait_until
 
 pytestmark = pytest.mark.timeout(600)
@@ -71,10 +71,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         try:
             destroy_cluster("bk", home)
         finally:
-            for pidfile in (home / "clusters").glob("*/nodes/*/*.pid"):
-                pid = local.read_pid_file(pidfile)
-                if local.is_running(pid, str(pidfile.with_suffix(".log"))) and pid:
-                    os.kill(pid, signal.SIGKILL)
+            kill_cluster_leftovers(home)
 
 
 def router(home: Path) -> pymongo.MongoClient[dict[str, Any]]:

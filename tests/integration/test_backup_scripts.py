@@ -23,9 +23,9 @@ from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
 from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.providers import local
 from mongo_admin.spec.load import parse_spec
 from tests.integration.test_scripts import BIN, MONGO_ADMIN, SCRIPTS, log_files, script_env
+from tests.support.clusters import kill_cluster_leftovers
 from tests.support.simproc import free_port_block, wait_until
 
 pytestmark = pytest.mark.timeout(600)
@@ -61,13 +61,6 @@ esac
 """
 
 
-def kill_leftovers(home: Path) -> None:
-    for pidfile in (home / "clusters").glob("*/nodes/*/*.pid"):
-        pid = local.read_pid_file(pidfile)
-        if pid and local.is_running(pid, str(pidfile.with_suffix(".log"))):
-            os.kill(pid, signal.SIGKILL)
-
-
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Two secure clusters, each a 1-member config server set, one 1-member shard and one router, with a
@@ -87,7 +80,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                 with contextlib.suppress(Exception):
                     destroy_cluster(name, home)
         finally:
-            kill_leftovers(home)
+            kill_cluster_leftovers(home)
 
 
 def env_for(home: Path, **extra: str) -> dict[str, str]:

@@ -4,8 +4,6 @@ balancer put back."""
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +21,9 @@ from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
 from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.providers import local
 from mongo_admin.spec.load import parse_spec
 from mongo_admin.storage import open_storage
+from tests.support.clusters import kill_cluster_leftovers
 from tests.support.simproc import free_port_block
 
 pytestmark = pytest.mark.timeout(600)
@@ -53,10 +51,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         try:
             destroy_cluster("jb", home)
         finally:
-            for pidfile in (home / "clusters").glob("*/nodes/*/*.pid"):
-                pid = local.read_pid_file(pidfile)
-                if local.is_running(pid, str(pidfile.with_suffix(".log"))) and pid:
-                    os.kill(pid, signal.SIGKILL)
+            kill_cluster_leftovers(home)
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ restart that follows is a gap too, never a negative rate.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,8 +28,8 @@ from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
 from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.processes import launch_spec, start_nodes, stop_node
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.providers import local
 from mongo_admin.spec.load import parse_spec
+from tests.support.clusters import kill_cluster_leftovers
 from tests.support.simproc import free_port_block, wait_until
 
 pytestmark = pytest.mark.timeout(600)
@@ -70,10 +68,7 @@ def _destroy(home: Path) -> None:
     try:
         destroy_cluster("mx", home)
     finally:
-        for pidfile in (home / "clusters").glob("*/nodes/*/*.pid"):
-            pid = local.read_pid_file(pidfile)
-            if local.is_running(pid, str(pidfile.with_suffix(".log"))) and pid:
-                os.kill(pid, signal.SIGKILL)
+        kill_cluster_leftovers(home)
 
 
 def counter_total(samples: list[ClusterSample], node: str, metric: str) -> float:

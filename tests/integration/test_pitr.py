@@ -5,8 +5,6 @@ rollover reported and the chain restarted from the next full backup, and the res
 from __future__ import annotations
 
 import itertools
-import os
-import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,10 +26,10 @@ from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
 from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.providers import local
 from mongo_admin.spec.load import parse_spec
 from mongo_admin.storage import open_storage
 from mongo_admin.storage.base import Storage
+from tests.support.clusters import kill_cluster_leftovers
 from tests.support.simproc import free_port_block, wait_until
 
 pytestmark = pytest.mark.timeout(600)
@@ -67,10 +65,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         try:
             destroy_cluster(NAME, home)
         finally:
-            for pidfile in (home / "clusters").glob("*/nodes/*/*.pid"):
-                pid = local.read_pid_file(pidfile)
-                if local.is_running(pid, str(pidfile.with_suffix(".log"))) and pid:
-                    os.kill(pid, signal.SIGKILL)
+            kill_cluster_leftovers(home)
 
 
 def access(home: Path) -> ClusterAccess:

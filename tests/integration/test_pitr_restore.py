@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,8 +24,8 @@ from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
 from mongo_admin.ops.restore.engine import RestoreOptions, base_for, restore_cluster
 from mongo_admin.ops.restore.preflight import RestoreRefusedError
-from mongo_admin.providers import local
 from mongo_admin.spec.load import parse_spec
+from tests.support.clusters import kill_cluster_leftovers
 from tests.support.simproc import free_port_block
 
 pytestmark = pytest.mark.timeout(600)
@@ -53,10 +52,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         try:
             destroy_cluster("tr", home)
         finally:
-            for pidfile in (home / "clusters").glob("*/nodes/*/*.pid"):
-                pid = local.read_pid_file(pidfile)
-                if pid and local.is_running(pid, str(pidfile.with_suffix(".log"))):
-                    os.kill(pid, signal.SIGKILL)
+            kill_cluster_leftovers(home)
 
 
 def client(home: Path) -> Any:
