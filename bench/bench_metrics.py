@@ -20,8 +20,6 @@ Prints the results; records nothing.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 import tempfile
 import time
@@ -29,17 +27,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test harness lives in tests/support
 
+from tests.support.clusters import kill_cluster_leftovers
 from tests.support.simproc import free_port_block
 
 from mongo_admin.db.base import Base, make_engine, session_factory
 from mongo_admin.metrics.collector import Collector
 from mongo_admin.metrics.models import MetricRound, MetricSample
+from mongo_admin.metrics.sources import DeployedSource
 from mongo_admin.metrics.store import Retention, prune, write_sample
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
 from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.providers import local
 from mongo_admin.spec.load import parse_spec
 
 SPEC = """\
@@ -66,7 +65,10 @@ def main() -> None:
         try:
             run(home, args)
         finally:
-            destroy(home)
+            try:
+                destroy_cluster("benchmx", home)
+            finally:
+                kill_cluster_leftovers(home)
 
 
 def run(home: Path, args: argparse.Namespace) -> None:
@@ -80,7 +82,7 @@ def run(home: Path, args: argparse.Namespace) -> None:
         engine = make_engine(f"sqlite:///{home / 'platform.db'}")
         Base.metadata.create_all(engine, tables=[MetricRound.__table__, MetricSample.__table__])
         sessions = session_factory(engine)
-    with Collector(access, targets=targets, node_timeout_s=5.0) as collector:
+    with Collector(DeployedSource(access, targets), node_timeout_s=5.0) as collector:
         cpu0, wall0 = time.process_time(), time.monotonic()
         first = collector.collect()
         print(f"first round (connect + authenticate {args.nodes} clients): {first.duration_s:.2f} s wall, "
@@ -112,16 +114,6 @@ def run(home: Path, args: argparse.Namespace) -> None:
           f"gaps {gaps}; values per round {rows // args.rounds}")
     print(f"CPU: {cpu:.2f} s over {wall:.1f} s = {cpu / wall * 100:.1f} % of one core "
           f"({cpu / args.rounds * 1000 / args.nodes:.2f} ms per node per round); target <= 10 %")
-
-
-def destroy(home: Path) -> None:
-    try:
-        destroy_cluster("benchmx", home)
-    finally:
-        for pidfile in (home / "clusters").glob("*/nodes/*/*.pid"):
-            pid = local.read_pid_file(pidfile)
-            if local.is_running(pid, str(pidfile.with_suffix(".log"))) and pid:
-                os.kill(pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Shared fixtures: real simulator processes on loopback, driven by pymongo."""
+"""Shared fixtures: real simulator processes on loopback, driven by pymongo; the platform database on each backend
+it supports (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import pytest
 
 from tests.support.sharded import ShardedCluster
 from tests.support.simproc import SimProcess
+
+# The session's PostgreSQL server and a database per test (postgres_admin_url, postgres_url).
+pytest_plugins = ("tests.support.postgres",)
 
 
 @pytest.fixture
@@ -48,3 +52,13 @@ def small_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShardedC
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty platform database for one test, on each backend: a SQLite file, and a fresh PostgreSQL database
+    (the PostgreSQL server starts only when a test first asks for it)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'platform.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

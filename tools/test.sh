@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Install everything (tools/bootstrap.sh) and run the whole test suite: lint, types, tests.
+# Install everything (tools/bootstrap.sh, and PostgreSQL: tools/postgresql.sh) and run the whole test suite:
+# lint, types, tests.
 # Extra arguments go to pytest, e.g. tools/test.sh -k handshake -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/bootstrap.sh
+# The database tests also run on PostgreSQL, on a throwaway server started from Debian's postgresql package.
+tools/postgresql.sh
 echo "== ruff" >&2
 .venv/bin/ruff check src tests bench
 echo "== mypy" >&2

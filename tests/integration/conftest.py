@@ -14,7 +14,12 @@ from mongo_admin.errors import MongoAdminError
 from mongo_admin.ops.sandbox import list_sandboxes, stop_sandbox
 from mongo_admin.providers import local
 from tests.support.clusters import kill_cluster_leftovers
-from tests.support.platform_api import api, cheap_password_hashing, migrated_db_template  # noqa: F401  (API fixtures)
+from tests.support.platform_api import (  # noqa: F401  (API fixtures)
+    api,
+    api_on_each_database,
+    cheap_password_hashing,
+    migrated_db_template,
+)
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ database."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from mongo_admin.api import auth
-from mongo_admin.api.auth import LoginThrottle
+from mongo_admin.api.throttle import LoginThrottle
 from mongo_admin.db.base import utcnow
+from mongo_admin.db.models import LoginFailure
 from tests.support.platform_api import (
     PASSWORD,
     ApiHarness,
@@ -57,22 +58,39 @@ def test_login_is_throttled_per_user_and_client_after_repeated_failures(api: Api
     assert api.login("operator").status_code == 200  # another user from the same client is not affected
 
 
-def test_throttle_forgets_failures_after_the_lockout_and_on_success() -> None:
-    now = [1000.0]
-    throttle = LoginThrottle(max_failures=3, lockout_s=60, clock=lambda: now[0])
+def test_throttle_forgets_failures_after_the_lockout_and_on_success(api: ApiHarness) -> None:
+    now = [datetime(2026, 11, 27, 10, 0, tzinfo=UTC)]
+    throttle = LoginThrottle(api.sessions(), max_failures=3, lockout_s=60, clock=lambda: now[0])
     for _ in range(3):
         throttle.failed("Alice", "10.0.0.1")
     assert throttle.retry_after("alice", "10.0.0.1") == 60
     assert throttle.retry_after("alice", "10.0.0.2") == 0
-    now[0] += 59
+    now[0] += timedelta(seconds=59)
     assert throttle.retry_after("alice", "10.0.0.1") == 1
-    now[0] += 1
+    now[0] += timedelta(seconds=1)
     assert throttle.retry_after("alice", "10.0.0.1") == 0
     throttle.failed("bob", "c")
     throttle.failed("bob", "c")
     throttle.succeeded("bob", "c")
     throttle.failed("bob", "c")
     assert throttle.retry_after("bob", "c") == 0
+    # Recording a failure removes the rows that left the window (alice's three).
+    with api.sessions()() as session:
+        assert session.scalar(select(func.count()).select_from(LoginFailure)) == 1
+
+
+def test_throttle_waits_for_the_failure_that_completes_the_budget(api: ApiHarness) -> None:
+    # Two API processes failing at once may record more failures than the budget: the pair stays locked until
+    # fewer than max_failures remain in the window.
+    now = [datetime(2026, 11, 27, 10, 0, tzinfo=UTC)]
+    throttle = LoginThrottle(api.sessions(), max_failures=3, lockout_s=60, clock=lambda: now[0])
+    for _ in range(4):
+        throttle.failed("carol", "10.0.0.1")
+        now[0] += timedelta(seconds=10)
+    # Failures at 0, 10, 20 and 30 s; now is 40 s: the one at 10 s completes the budget, it leaves at 70 s.
+    assert throttle.retry_after("carol", "10.0.0.1") == 30
+    now[0] += timedelta(seconds=30)
+    assert throttle.retry_after("carol", "10.0.0.1") == 0
 
 
 def test_an_expired_access_token_is_refused(api: ApiHarness) -> None:

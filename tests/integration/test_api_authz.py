@@ -1,8 +1,9 @@
 """The authorization matrix: every endpoint of the API x {anonymous, viewer, operator, admin} → expected status.
 
 Each row names an endpoint and the least role that may call it (None: anyone, even anonymous). Callers below
-that role get 403, anonymous callers 401, the others the endpoint's success status. A new router adds its rows
-here; ``test_every_endpoint_is_in_the_matrix`` fails until it does.
+that role get 403, anonymous callers 401, the others the endpoint's success status, and each status is one the
+OpenAPI document lists for the endpoint. A new router adds its rows here; ``test_every_endpoint_is_in_the_matrix``
+fails until it does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mongo_admin.api.app import build_app
+from mongo_admin.api.app import build_app, openapi_document
 from mongo_admin.db.models import RegisteredCluster
 from tests.support.platform_api import (
     PASSWORD,
@@ -22,6 +23,7 @@ from tests.support.platform_api import (
 )
 
 CALLERS = (None, "viewer", "operator", "admin")
+DOCUMENT = openapi_document()
 RANK = {"viewer": 0, "operator": 1, "admin": 2}
 
 
@@ -93,6 +95,8 @@ class Endpoint:
     json: dict[str, Any] | None = None
     form: dict[str, str] | None = None
     query: dict[str, str] | None = None
+    # Whether callers authenticate with a dashboard session (cookie and CSRF token) instead of a bearer token.
+    session: bool = False
     # Makes the objects the path names, for the calling role; returns the path parameters.
     setup: Callable[[ApiHarness, str | None], dict[str, str]] = field(default=lambda api, caller: {})
 
@@ -103,6 +107,9 @@ class Endpoint:
 ENDPOINTS = [
     Endpoint("POST", "/api/v1/auth/token", None, 200, form={"username": "viewer", "password": PASSWORD}),
     Endpoint("GET", "/api/v1/auth/me", "viewer", 200),
+    Endpoint("POST", "/api/v1/auth/session", None, 201, json={"username": "viewer", "password": PASSWORD}),
+    Endpoint("GET", "/api/v1/auth/session", "viewer", 200, session=True),
+    Endpoint("DELETE", "/api/v1/auth/session", "viewer", 204, session=True),
     Endpoint("POST", "/api/v1/tokens", "viewer", 201, json={"name": "automation"}),
     Endpoint("GET", "/api/v1/tokens", "viewer", 200),
     Endpoint("DELETE", "/api/v1/tokens/{token_id}", "viewer", 204, setup=_own_token),
@@ -126,6 +133,10 @@ ENDPOINTS = [
     # in the test's home, so an authorized caller gets 404 once past the role check (tests/integration/
     # test_api_jobs_deploy.py runs them for real).
     Endpoint("POST", "/api/v1/deployments", "operator", 202, json={"spec": MATRIX_SPEC}),
+    Endpoint("POST", "/api/v1/deployments/plan", "operator", 200, json={"spec": MATRIX_SPEC}),
+    Endpoint("GET", "/api/v1/deployments/{name}/status", "viewer", 404, setup=lambda api, caller: {"name": "none"}),
+    Endpoint("GET", "/api/v1/deployments/{name}/health-check", "viewer", 404,
+             setup=lambda api, caller: {"name": "none"}),
     Endpoint("POST", "/api/v1/deployments/{name}/stop", "operator", 404, setup=lambda api, caller: {"name": "none"}),
     Endpoint("POST", "/api/v1/deployments/{name}/start", "operator", 404, setup=lambda api, caller: {"name": "none"}),
     Endpoint("POST", "/api/v1/deployments/{name}/restart", "operator", 404,
@@ -140,6 +151,7 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/clusters/{name}/backups", "viewer", 404, setup=_nowhere),
     Endpoint("POST", "/api/v1/clusters/{name}/backups", "operator", 404, setup=_nowhere, json={"type": "full"}),
     Endpoint("POST", "/api/v1/clusters/{name}/backups/prune", "operator", 404, setup=_nowhere),
+    Endpoint("GET", "/api/v1/clusters/{name}/backups/status", "operator", 404, setup=_nowhere),
     Endpoint("GET", "/api/v1/clusters/{name}/backups/{backup_id}", "viewer", 404, setup=_nowhere),
     Endpoint("DELETE", "/api/v1/clusters/{name}/backups/{backup_id}", "operator", 404, setup=_nowhere),
     Endpoint("POST", "/api/v1/clusters/{name}/backups/{backup_id}/verify", "operator", 404, setup=_nowhere),
@@ -179,9 +191,12 @@ def expected_status(endpoint: Endpoint, caller: str | None) -> int:
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_authorization_matrix(api: ApiHarness, endpoint: Endpoint, caller: str | None) -> None:
     path = endpoint.path.format(**endpoint.setup(api, caller))
+    headers = api.session_headers(caller) if endpoint.session else api.headers(caller)
     response = api.client.request(endpoint.method, path, json=endpoint.json, data=endpoint.form,
-                                  params=endpoint.query, headers=api.headers(caller))
+                                  params=endpoint.query, headers=headers)
     assert response.status_code == expected_status(endpoint, caller), response.text
+    assert str(response.status_code) in DOCUMENT["paths"][endpoint.path][endpoint.method.lower()]["responses"], \
+        f"{endpoint}: {response.status_code} is not in the OpenAPI document"
     if response.status_code >= 400:
         assert response.json() == {"detail": response.json()["detail"]}
 

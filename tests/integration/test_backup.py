@@ -228,6 +228,8 @@ def test_config_and_shard_backups_say_they_are_not_cluster_consistent(home: Path
 
 
 def test_a_storage_failure_fails_the_backup_and_restores_the_balancer(home: Path) -> None:
+    with router(home) as client:  # enough data on both shards to pass the failure threshold, whatever ran before
+        client.app.failing.insert_many([{"i": i, "pad": "f" * 200} for i in range(100)])
     faulty = FaultyStorage(storage_of(home), fail_after_bytes=2000, match="*/shard*/app/*")
     with pytest.raises(BackupFailedError) as failed:
         create_backup("bk", BackupOptions(home=home, storage=faulty))

@@ -53,3 +53,40 @@ def test_other_invalid_settings_are_reported_with_their_name() -> None:
         load_settings(secret_key=GOOD_SECRET, access_token_minutes=0, environment="staging")
     assert "access_token_minutes" in raised.value.why
     assert "environment" in raised.value.why
+
+
+def test_session_cookies_without_the_secure_flag_are_refused_outside_development(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ApiConfigError) as raised:
+        load_settings(secret_key=GOOD_SECRET, session_cookie_secure=False)
+    assert raised.value.why == "session_cookie_secure is false (session cookies would be sent over plain http)"
+    assert "MONGO_ADMIN_SESSION_COOKIE_SECURE" in raised.value.fix
+    # Both insecure settings at once, each with its fix.
+    with pytest.raises(ApiConfigError) as both:
+        load_settings(session_cookie_secure=False)
+    assert both.value.why == ("secret_key is not set; session_cookie_secure is false (session cookies would be "
+                              "sent over plain http)")
+    assert "MONGO_ADMIN_SECRET_KEY" in both.value.fix and "MONGO_ADMIN_SESSION_COOKIE_SECURE" in both.value.fix
+    monkeypatch.setenv("MONGO_ADMIN_ENVIRONMENT", "development")
+    assert load_settings(session_cookie_secure=False).session_cookie_secure is False
+
+
+def test_session_and_retention_settings_are_validated() -> None:
+    with pytest.raises(ApiConfigError) as raised:
+        load_settings(secret_key=GOOD_SECRET, audit_retention_days=-1, session_idle_minutes=0)
+    assert raised.value.why == ("session_idle_minutes: Input should be greater than or equal to 1; "
+                                "audit_retention_days: Input should be greater than or equal to 0")
+    assert raised.value.fix == "correct the MONGO_ADMIN_* environment variables named above"
+    defaults = load_settings(secret_key=GOOD_SECRET)
+    assert (defaults.session_idle_minutes, defaults.session_max_hours, defaults.session_cookie_secure,
+            defaults.audit_retention_days) == (30, 12, True, 365)
+
+
+def test_the_job_stale_threshold_comes_from_the_environment_and_is_at_least_two_heartbeats(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONGO_ADMIN_JOB_STALE_AFTER_S", "12")
+    assert load_settings(secret_key=GOOD_SECRET).job_stale_after_s == 12
+    monkeypatch.setenv("MONGO_ADMIN_JOB_STALE_AFTER_S", "5")
+    with pytest.raises(ApiConfigError) as raised:
+        load_settings(secret_key=GOOD_SECRET)
+    assert "job_stale_after_s: Input should be greater than or equal to 10" in raised.value.why

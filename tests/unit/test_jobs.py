@@ -1,12 +1,12 @@
-"""Jobs: the state machine, the runner (progress, logs, results, locks, cancellation, crash recovery), on a
-SQLite file per test. Waits use deadlines, never fixed sleeps."""
+"""Jobs: the state machine, the runner (progress, logs, results, locks, cancellation, crash recovery), on each
+platform database backend (a SQLite file, a PostgreSQL database) per test. Waits use deadlines, never fixed
+sleeps."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +22,8 @@ from tests.support.simproc import wait_until
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'platform.db'}")
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_url)
     Base.metadata.create_all(engine)
     yield session_factory(engine)
     engine.dispose()
@@ -131,6 +131,33 @@ def test_conflicting_job_gets_lock_conflict_naming_holder(runner: JobRunner) -> 
     assert runner.wait(again.id, timeout=30).state == "succeeded"
 
 
+def test_racing_submits_from_several_runners_take_the_lock_once(sessions: sessionmaker[Session]) -> None:
+    """Runners of different API processes submitting at the same instant: one job per cluster and class, the
+    others refused with LockConflict (never a database error), whatever the backend's locking."""
+    runners = [JobRunner(sessions, f"runner-{n}") for n in range(4)]  # not started: the jobs stay queued
+    for round_number in range(10):
+        barrier = threading.Barrier(len(runners))
+        outcomes: list[str] = []
+
+        def submit(runner: JobRunner, cluster: str = f"c{round_number}", barrier: threading.Barrier = barrier,
+                   outcomes: list[str] = outcomes) -> None:
+            barrier.wait(10)
+            try:
+                runner.submit("backup", cluster, "backup-restore", lambda ctx: None)
+                outcomes.append("recorded")
+            except LockConflict:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=submit, args=(runner,)) for runner in runners]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(outcomes) == ["recorded"] + ["refused"] * (len(runners) - 1)
+    with sessions() as session:
+        assert session.query(JobRecord).count() == session.query(OperationLock).count() == 10
+
+
 def test_cancel_running_job_stops_at_safe_point(runner: JobRunner) -> None:
     started = threading.Event()
     steps: list[int] = []
@@ -194,15 +221,38 @@ def test_recovery_on_start_fails_stale_job_releases_lock_and_cleans_up(sessions:
         assert job.state == "failed"
         assert job.failed_step == "dump"
         assert job.error is not None and "its runner dead-runner stopped sending heartbeats" in job.error
-        with sessions() as session:
-            assert session.get(OperationLock, ("prod", "backup-restore")) is None
         assert runner.wait_cleanups(30)
         assert cleaned == ["deadjob"]
+        with sessions() as session:
+            assert session.get(OperationLock, ("prod", "backup-restore")) is None
         assert any("cleanup after the runner's death: balancer started again" in line
                    for _, _, line in runner.logs("deadjob"))
         # The cluster is free for a new job.
         assert runner.wait(runner.submit_kind("backup", "prod").id, 30).state == "succeeded"
     finally:
+        runner.stop()
+
+
+def test_lock_of_a_recovered_job_is_held_until_its_cleanup_ends(sessions: sessionmaker[Session]) -> None:
+    """A job submitted while the dead job's cleanup runs is refused naming it, not started into what the dead
+    job left (a cluster-side lock, the balancer off); once the cleanup ends the cluster is free."""
+    _dead_job(sessions, "deadjob", "running")
+    release = threading.Event()
+    runner = JobRunner(sessions, "runner-e", heartbeat_s=0.2, stale_after_s=5.0)
+    runner.register(JobKind("backup", "backup-restore", build=lambda params: lambda ctx: None,
+                            cleanup=lambda job: "balancer started again" if release.wait(30) else "gave up"))
+    try:
+        assert runner.start() == ["deadjob"]
+        with pytest.raises(LockConflict, match=r"backup job deadjob .*failed; cleaning up after its runner died"):
+            runner.submit_kind("backup", "prod")
+        with sessions() as session:
+            lock = session.get(OperationLock, ("prod", "backup-restore"))
+            assert lock is not None and lock.runner_id == "runner-e"
+        release.set()
+        assert runner.wait_cleanups(30)
+        assert runner.wait(runner.submit_kind("backup", "prod").id, 30).state == "succeeded"
+    finally:
+        release.set()
         runner.stop()
 
 

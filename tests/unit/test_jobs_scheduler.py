@@ -1,12 +1,11 @@
 """The scheduler with a manual clock: cron run times in a time zone, runs on time, misfires, pause/resume, the
-lease, and two schedulers on one SQLite database never running a due time twice."""
+lease, and two schedulers on one database never running a due time twice; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,8 @@ START = dt.datetime(2026, 3, 2, 1, 58, tzinfo=dt.UTC)  # a Monday
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'platform.db'}")
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_url)
     Base.metadata.create_all(engine)
     yield session_factory(engine)
     engine.dispose()

@@ -1,4 +1,4 @@
-"""The metrics time series in the platform database (SQLite in memory): write rounds, read a series on a grid
+"""The metrics time series in the platform database (SQLite and PostgreSQL): write rounds, read a series on a grid
 with gaps explicit, counters as rates across a restart, retention by age and by count."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def session() -> Iterator[Session]:
-    engine = make_engine("sqlite://")
+def session(db_url: str) -> Iterator[Session]:
+    engine = make_engine(db_url)
     Base.metadata.create_all(engine, tables=[MetricRound.__table__, MetricSample.__table__])  # type: ignore[list-item]
     with session_factory(engine)() as session:
         yield session

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mongo_admin import __version__
 from mongo_admin.api.audit import API_PREFIX, AuditMiddleware
-from mongo_admin.api.auth import LoginThrottle
 from mongo_admin.api.background import Background, attach
+from mongo_admin.api.browser_sessions import CSRF_HEADER
 from mongo_admin.api.errors import install_error_handlers
 from mongo_admin.api.routers import (
     audit,
@@ -33,6 +33,7 @@ from mongo_admin.api.routers import (
     users,
 )
 from mongo_admin.api.settings import ApiSettings
+from mongo_admin.api.throttle import LoginThrottle
 from mongo_admin.db.base import make_engine, session_factory
 from mongo_admin.db.crypto import load_cipher
 from mongo_admin.db.migrate import check_schema
@@ -77,7 +78,8 @@ def build_app(settings: ApiSettings, sessions: sessionmaker[Session] | None = No
 
     app = FastAPI(title="mongo-admin API", version=__version__, lifespan=lifespan,
                   description="Operations API for self-managed MongoDB sharded clusters. Authenticate with a "
-                              "bearer token: a JWT from POST /api/v1/auth/token or an API token.",
+                              "bearer token (a JWT from POST /api/v1/auth/token, or an API token) or, in the "
+                              "dashboard, with the session cookie from POST /api/v1/auth/session.",
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
     app.state.settings = settings
     install_error_handlers(app)
@@ -87,7 +89,7 @@ def build_app(settings: ApiSettings, sessions: sessionmaker[Session] | None = No
         app.add_middleware(AuditMiddleware, sessions=sessions)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
-                           allow_methods=["*"], allow_headers=["Authorization", "Content-Type"])
+                           allow_methods=["*"], allow_headers=["Authorization", "Content-Type", CSRF_HEADER])
     return app
 
 
@@ -107,7 +109,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.cipher = cipher
-    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_s)
+    app.state.login_throttle = LoginThrottle(sessions, settings.login_max_failures, settings.login_lockout_s)
     # The job runner, the scheduler and the metrics pollers: built here, started by the lifespan.
     attach(app, settings, sessions)
     return app

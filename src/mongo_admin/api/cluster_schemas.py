@@ -7,16 +7,39 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
-ClusterName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+from mongo_admin.api.json_types import JsonBool
+from mongo_admin.spec.model import CLUSTER_NAME
+
+# A registered cluster's name; a cluster deployed on this machine has the stricter name of its spec (no dots).
+REGISTERED_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+ClusterName = Annotated[str, StringConstraints(pattern=REGISTERED_NAME)]
+DeployedName = Annotated[str, StringConstraints(pattern=CLUSTER_NAME)]
 # mongodb://host[:port][,host...][/db][?options] — a user:password@ part is refused (credentials go apart).
 _URI = re.compile(r"^mongodb(\+srv)?://(?P<hosts>[^/?]*)")
+_NULL: JsonDict = {"type": "null"}
+# What ClusterCreate._one_source checks, as JSON Schema, so that the document states it (the check itself says
+# what is wrong more clearly than a failed schema would).
+_ONE_SOURCE: JsonDict = {"oneOf": [
+    {"title": "by connection string", "required": ["name", "connection_string"],
+     "properties": {"name": {"type": "string"}, "deployed": _NULL,
+                    "connection_string": {"type": "string", "pattern": r"^mongodb(\+srv)?://[^/?@]+([/?]|$)"}},
+     "anyOf": [{"required": ["username", "password"],
+                "properties": {"username": {"type": "string"}, "password": {"type": "string"}}},
+               {"properties": {"username": _NULL, "password": _NULL}}]},
+    {"title": "deployed on this machine", "required": ["deployed"],
+     "properties": {"deployed": {"type": "string"}, "connection_string": _NULL, "username": _NULL,
+                    "password": _NULL}},
+]}
 
 
 class ClusterCreate(BaseModel):
     """Register a cluster: by connection string (and credentials), or one deployed on this machine by
     ``mongo-admin cluster deploy`` (``{"deployed": "NAME"}``)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_SOURCE)
 
     name: ClusterName | None = Field(default=None, description="Required with connection_string; a deployed "
                                                                "cluster keeps its own name.")
@@ -25,8 +48,8 @@ class ClusterCreate(BaseModel):
     username: str | None = Field(default=None, max_length=256)
     password: str | None = Field(default=None, max_length=1024, description="Stored encrypted; never returned.")
     auth_source: str = Field(default="admin", max_length=64)
-    tls: bool = False
-    deployed: ClusterName | None = Field(default=None, description="Name of a cluster deployed on this machine.")
+    tls: JsonBool = False
+    deployed: DeployedName | None = Field(default=None, description="Name of a cluster deployed on this machine.")
 
     @model_validator(mode="after")
     def _one_source(self) -> ClusterCreate:
@@ -67,15 +90,24 @@ class ClusterDetailPublic(ClusterPublic):
     status: str = Field(description="healthy, degraded, down, or unreachable (no answer at all)")
     topology: dict[str, Any] | None = Field(
         description="Deployed: replica sets, members, routers and balancer (as `cluster status`). Registered: "
-                    "hello, and replSetGetStatus or listShards, read through the connection string.")
+                    "read through the connection string: listShards and every shard's members (replSetGetStatus), "
+                    "the config servers and routers; or a replica set's members.")
     health: dict[str, Any] | None = Field(description="Deployed clusters: the checks of `health-check`.")
     error: str | None = Field(default=None, description="Why the cluster could not be read, when it could not.")
+    observed_at: datetime | None = Field(
+        default=None, description="When topology and health were read (null: no reading finished in time).")
+    age_s: float | None = Field(default=None, description="Seconds between observed_at and this answer.")
+    stale: bool = Field(
+        default=False, description="true: served from the snapshot the cluster's poller keeps (refreshed every "
+                                   "round); false: read for this request (refresh=true, or no recent snapshot).")
 
 
 class DeploymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     spec: str = Field(min_length=1, max_length=200_000, description="The cluster spec, as YAML text.")
     version: str | None = Field(default=None, max_length=32, description="Overrides the spec's binaries.version.")
-    keep_on_failure: bool = False
+    keep_on_failure: JsonBool = False
 
 
 class DeploymentPublic(BaseModel):
@@ -90,6 +122,85 @@ class DeploymentPublic(BaseModel):
 class DeploymentsPublic(BaseModel):
     data: list[DeploymentPublic]
     count: int
+
+
+class PlannedNodePublic(BaseModel):
+    node: str
+    role: str
+    replica_set: str | None
+    address: str
+    dbpath: str | None
+    log: str
+
+
+class DeployPlanPublic(BaseModel):
+    """What a deploy of the spec would do (as `cluster deploy --dry-run`): its steps and every process."""
+
+    message: str
+    cluster: str
+    server: str
+    steps: list[dict[str, str]]
+    nodes: list[PlannedNodePublic]
+
+
+class MemberStatusPublic(BaseModel):
+    replica_set: str
+    node: str
+    address: str
+    state: str = Field(description="stateStr from replSetGetStatus, or DOWN")
+    health: float
+    lag_s: float | None
+    uptime_s: int | None
+    pid: int | None
+    message: str
+
+
+class ReplicaSetStatusPublic(BaseModel):
+    name: str
+    role: str = Field(description="configsvr or shardsvr")
+    primary: str | None
+    members_healthy: int
+    members: int
+
+
+class RouterStatusPublic(BaseModel):
+    node: str
+    address: str
+    state: str = Field(description="UP or DOWN")
+    pid: int | None
+    uptime_s: int | None
+
+
+class ClusterStatusPublic(BaseModel):
+    """A deployed cluster's live status, as `cluster status` shows it."""
+
+    message: str
+    cluster: str
+    server: str
+    health: str = Field(description="healthy, degraded or down")
+    deployed_state: str
+    balancer: dict[str, Any] | None
+    replica_sets: list[ReplicaSetStatusPublic]
+    members: list[MemberStatusPublic]
+    routers: list[RouterStatusPublic]
+
+
+class HealthCheckPublic(BaseModel):
+    check: str
+    target: str
+    level: str = Field(description="OK, WARNING or CRITICAL")
+    detail: str
+
+
+class HealthReportPublic(BaseModel):
+    """The checks of `health-check`; ``exit_code`` is the monitoring-plugin code (0 OK, 1 WARNING, 2 CRITICAL)."""
+
+    message: str
+    cluster: str
+    server: str
+    level: str
+    exit_code: int
+    checks: list[HealthCheckPublic]
 
 
 class JobPublic(BaseModel):

@@ -1,6 +1,7 @@
 """Every error the API returns has one shape, ``{"detail": "<one line>"}``: HTTP errors, validation errors (422,
 naming the field, never echoing the value), MongoAdminError (a status by class), and anything unexpected (500
-without internals; the traceback goes to the server log only)."""
+without internals; the traceback goes to the server log only). The OpenAPI document shows it as ``ErrorBody``
+(api.responses)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi import Path as PathParameter
 from sqlalchemy import select
 
+from mongo_admin.api.cluster_schemas import REGISTERED_NAME
 from mongo_admin.api.deps import SessionDep, SettingsDep, app_service
 from mongo_admin.api.ops_schemas import JobAccepted
 from mongo_admin.db.models import RegisteredCluster
@@ -20,6 +22,9 @@ from mongo_admin.jobs.scheduler import Scheduler
 CLUSTER_NOT_FOUND = "cluster not found"
 NOT_DEPLOYED = "cluster {name} was registered by connection string: this needs a cluster deployed on this machine"
 NO_SCHEDULER = "the scheduler is not available"
+# The 409 of a request that needs the cluster's backup and restore lock.
+BACKUP_RESTORE_CONFLICT = ("Another backup or restore runs on the cluster (detail names it), or the cluster is not "
+                           "one deployed on this machine.")
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,8 @@ class ClusterRef:
     home: Path
 
 
-def find_cluster(name: str, session: SessionDep, settings: SettingsDep) -> ClusterRef:
+def find_cluster(name: Annotated[str, PathParameter(pattern=REGISTERED_NAME)], session: SessionDep,
+                 settings: SettingsDep) -> ClusterRef:
     row = session.scalar(select(RegisteredCluster).where(RegisteredCluster.name == name))
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, CLUSTER_NOT_FOUND)

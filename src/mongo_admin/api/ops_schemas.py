@@ -7,10 +7,27 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
+
+from mongo_admin.api.cluster_schemas import ClusterName
+from mongo_admin.api.json_types import NUMBER_ONLY, JsonBool
 
 Namespace = Annotated[str, StringConstraints(min_length=3, max_length=255, pattern=r"^[^.$\s]+\.[^$\s]+$")]
 ShardName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 BackupId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+_NULL: JsonDict = {"type": "null"}
+
+
+def _require_shard_for_shard_backups(backup_type: str | None, shard: str | None) -> None:
+    if (backup_type == "shard") != (shard is not None):
+        raise ValueError("shard is required for a shard backup and only for one")
+
+
+# The same rule as JSON Schema, so that the document states it.
+_SHARD_FOR_SHARD_BACKUPS: JsonDict = {"oneOf": [
+    {"required": ["type", "shard"], "properties": {"type": {"const": "shard"}, "shard": {"type": "string"}}},
+    {"properties": {"type": {"not": {"const": "shard"}}, "shard": _NULL}},
+]}
 
 
 class _FromResult(BaseModel):
@@ -28,16 +45,19 @@ class JobAccepted(BaseModel):
 # --- backups --------------------------------------------------------------------------------------------------
 
 class BackupCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_SHARD_FOR_SHARD_BACKUPS)
 
     type: Literal["full", "config", "shard"] = "full"
     shard: ShardName | None = Field(default=None, description="The shard of a shard backup.")
     compression: Literal["gzip", "zstd", "none"] | None = None
+    parallel: Annotated[int, Field(ge=1, le=64), NUMBER_ONLY] | None = Field(
+        default=None, description="Collections dumped at once per replica set.")
+    rate_limit_mb_s: Annotated[float, Field(ge=0.01), NUMBER_ONLY] | None = Field(
+        default=None, description="Read at most this many megabytes of documents per second.")
 
     @model_validator(mode="after")
     def _shard_for_shard_backups(self) -> BackupCreate:
-        if (self.type == "shard") != (self.shard is not None):
-            raise ValueError("shard is required for a shard backup and only for one")
+        _require_shard_for_shard_backups(self.type, self.shard)
         return self
 
 
@@ -85,6 +105,23 @@ class VerifyPublic(_FromResult):
     documents: int
     contents_checked: bool
     problems: list[str]
+
+
+class BackupStatusPublic(_FromResult):
+    message: str
+    cluster: str
+    storage: str
+    running: str | None = Field(description="The backup or restore holding the cluster's lock, if any.")
+    heartbeat_age_s: float | None
+    recovered: str | None = Field(description="What was repaired after a run that died, if anything.")
+    balancer: str
+    last_backup: BackupEntryPublic | None
+
+
+class RunbookPublic(_FromResult):
+    message: str
+    backup_id: str
+    markdown: str
 
 
 class BackupDeleted(_FromResult):
@@ -161,8 +198,25 @@ class PitrPublic(_FromResult):
 
 # --- restores -------------------------------------------------------------------------------------------------
 
+# What RestoreCreate._coherent checks, as JSON Schema, so that the document states it.
+_COHERENT_RESTORE: JsonDict = {"allOf": [
+    {"anyOf": [{"required": ["backup_id"], "properties": {"backup_id": {"type": "string"}}},
+               {"required": ["point_in_time"], "properties": {"point_in_time": {"type": "string"}}}]},
+    {"oneOf": [
+        {"required": ["kind", "shard"],
+         "properties": {"kind": {"const": "shard"}, "shard": {"type": "string"}, "namespaces": {"maxItems": 0},
+                        "rename": {"maxProperties": 0}}},
+        {"required": ["kind", "namespaces"],
+         "properties": {"kind": {"const": "namespaces"}, "shard": _NULL, "namespaces": {"minItems": 1},
+                        "from_shard": _NULL}},
+        {"properties": {"kind": {"enum": ["cluster", "config"]}, "shard": _NULL, "namespaces": {"maxItems": 0},
+                        "rename": {"maxProperties": 0}, "from_shard": _NULL}},
+    ]},
+]}
+
+
 class RestoreCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_COHERENT_RESTORE)
 
     kind: Literal["cluster", "shard", "namespaces", "config"] = "cluster"
     backup_id: BackupId | None = Field(default=None, description="The backup to restore; with point_in_time "
@@ -177,6 +231,9 @@ class RestoreCreate(BaseModel):
                                                description="Restore a namespace under another name.")
     shard_map: dict[ShardName, ShardName] = Field(default_factory=dict,
                                                   description="Backup shard -> target shard.")
+    by_position: JsonBool = Field(default=False, description="Pair the backup's shards with the target's in order.")
+    from_shard: ShardName | None = Field(default=None, description="The backup's shard a shard restore reads "
+                                         "(default: the shard of the same name).")
 
     @model_validator(mode="after")
     def _coherent(self) -> RestoreCreate:
@@ -188,6 +245,8 @@ class RestoreCreate(BaseModel):
             raise ValueError("namespaces are required for a namespaces restore and only for one")
         if self.rename and self.kind != "namespaces":
             raise ValueError("rename applies to a namespaces restore only")
+        if self.from_shard is not None and self.kind != "shard":
+            raise ValueError("from_shard applies to a shard restore only")
         return self
 
 
@@ -216,6 +275,7 @@ class RestoresPublic(BaseModel):
 # --- schedules ------------------------------------------------------------------------------------------------
 
 ScheduleKind = Literal["backup", "verify", "drill", "health-check"]
+MisfireGrace = Annotated[int, Field(ge=0, le=86400), NUMBER_ONLY]
 ScheduleName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_. :@-]+$")]
 
 
@@ -223,12 +283,17 @@ class ScheduleParams(BaseModel):
     """What the scheduled job does: a backup's ``type`` and ``shard``; the ``backup_id`` a verify or drill checks
     (default: the newest complete backup when it runs)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_SHARD_FOR_SHARD_BACKUPS)
 
     type: Literal["full", "config", "shard"] | None = None
     shard: ShardName | None = None
     compression: Literal["gzip", "zstd", "none"] | None = None
     backup_id: BackupId | None = None
+
+    @model_validator(mode="after")
+    def _shard_for_shard_backups(self) -> ScheduleParams:
+        _require_shard_for_shard_backups(self.type, self.shard)
+        return self
 
 
 class ScheduleCreate(BaseModel):
@@ -236,12 +301,12 @@ class ScheduleCreate(BaseModel):
 
     name: ScheduleName
     kind: ScheduleKind
-    cluster: str = Field(min_length=1, max_length=64)
+    cluster: ClusterName
     cron: str = Field(min_length=9, max_length=200, description="Five fields: minute hour day month weekday.")
     timezone: str = Field(default="UTC", max_length=64, description="IANA time zone the cron fields are read in.")
     params: ScheduleParams = Field(default_factory=ScheduleParams)
-    misfire_grace_s: int = Field(default=300, ge=0, le=86400)
-    paused: bool = False
+    misfire_grace_s: MisfireGrace = 300
+    paused: JsonBool = False
 
 
 class ScheduleUpdate(BaseModel):
@@ -251,7 +316,7 @@ class ScheduleUpdate(BaseModel):
     cron: str | None = Field(default=None, min_length=9, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
     params: ScheduleParams | None = None
-    misfire_grace_s: int | None = Field(default=None, ge=0, le=86400)
+    misfire_grace_s: MisfireGrace | None = None
 
 
 class SchedulePublic(_FromResult):

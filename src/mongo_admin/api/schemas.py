@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from mongo_admin.db.models import Role
-
-Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
-Password = Annotated[str, Field(min_length=12, max_length=256)]
+from mongo_admin.api.json_types import NUMBER_ONLY, JsonBool
+from mongo_admin.db.models import Role, Username
+from mongo_admin.db.passwords import PASSWORD_MAX_LENGTH, Password
 
 
 class AccessToken(BaseModel):
@@ -21,19 +20,32 @@ class AccessToken(BaseModel):
 
 
 class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     username: Username
     password: Password
     role: Role = Role.VIEWER
 
 
 class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     role: Role | None = None
-    disabled: bool | None = None
+    disabled: JsonBool | None = None
 
 
 class PasswordChange(BaseModel):
-    current_password: str = Field(max_length=256)
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=PASSWORD_MAX_LENGTH)
     new_password: Password
+
+
+class SessionLogin(BaseModel):
+    """A dashboard login, as JSON or as form fields."""
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
 
 
 class UserPublic(BaseModel):
@@ -52,10 +64,23 @@ class UsersPublic(BaseModel):
     count: int
 
 
+class SessionPublic(BaseModel):
+    """A browser session (never its id: that is only in the HttpOnly cookie)."""
+
+    user: UserPublic
+    csrf_token: str = Field(description="Send it as the X-CSRF-Token header on every request other than GET, HEAD "
+                                        "or OPTIONS made with the session cookie.")
+    created_at: datetime
+    expires_at: datetime = Field(description="When the session ends whatever the activity.")
+    idle_timeout_s: int = Field(description="The session ends after this many seconds without a request.")
+
+
 class ApiTokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=100)
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650,
-                                        description="Omit for a token that lasts until revoked.")
+    expires_in_days: Annotated[int, Field(ge=1, le=3650), NUMBER_ONLY] | None = Field(
+        default=None, description="Omit for a token that lasts until revoked.")
 
 
 class ApiTokenPublic(BaseModel):
@@ -91,6 +116,8 @@ class AuditEventPublic(BaseModel):
     target: str | None
     status: int
     client: str | None
+    detail: str | None = Field(description="What happened, for events the request line does not describe "
+                                           "(system events such as audit retention).")
 
 
 class AuditEventsPublic(BaseModel):

@@ -1,8 +1,9 @@
 """Typed settings of the API server, from ``MONGO_ADMIN_*`` environment variables (or keyword arguments).
 
 Outside development a missing, default or short signing secret is refused at load, so a server can never run
-with a key anyone can guess; in development a missing one is replaced by a random key (sessions end with the
-process).
+with a key anyone can guess; in development a missing one is replaced by a random key (access tokens end with the
+process). Session cookies without the Secure flag (for a dashboard over plain http) are refused outside
+development too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mongo_admin.errors import ApiConfigError
 from mongo_admin.home import platform_home
+from mongo_admin.ops.platform_audit import DEFAULT_RETENTION_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ INSECURE_SECRETS = frozenset({"changethis", "changeme", "secret", "secret-key", 
 MIN_SECRET_LENGTH = 32
 SECRET_FIX = ("set MONGO_ADMIN_SECRET_KEY to a random value of at least 32 characters (for example "
               "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`), or set "
+              "MONGO_ADMIN_ENVIRONMENT=development on a workstation")
+COOKIE_FIX = ("serve the API over https and leave MONGO_ADMIN_SESSION_COOKIE_SECURE unset (true), or set "
               "MONGO_ADMIN_ENVIRONMENT=development on a workstation")
 
 
@@ -60,24 +64,43 @@ class ApiSettings(BaseSettings):
     # Whether this process runs due schedules (one process holds the scheduler lease at a time anyway).
     scheduler_enabled: bool = True
     job_workers: int = Field(default=4, ge=1, le=64)
+    # Seconds without a heartbeat (sent every 5 s) after which a job's runner counts as dead: its job is failed
+    # and cleaned up by the next API process to look. At least two heartbeats.
+    job_stale_after_s: float = Field(default=30.0, ge=10.0)
     # Login throttling: after this many failures for one user from one client, refuse for the lockout.
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_s: int = Field(default=300, ge=1)
+    # Browser sessions (the dashboard): ended after this many minutes without a request, and this many hours
+    # after login whatever the activity.
+    session_idle_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    session_max_hours: int = Field(default=12, ge=1, le=30 * 24)
+    # The session cookie's Secure flag (sent over https only); false is accepted in development only.
+    session_cookie_secure: bool = True
+    # Audit events older than this many days are removed (hourly, by the background); 0 keeps them forever.
+    audit_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=0, le=36500)
 
     @property
     def development(self) -> bool:
         return self.environment == "development"
 
     @model_validator(mode="after")
-    def _secure_secret(self) -> ApiSettings:
+    def _refuse_insecure_outside_development(self) -> ApiSettings:
         value = self.secret_key.get_secret_value() if self.secret_key is not None else ""
         problem = ("is not set" if not value else
                    "is a well-known default" if value.lower() in INSECURE_SECRETS else
                    f"is shorter than {MIN_SECRET_LENGTH} characters" if len(value) < MIN_SECRET_LENGTH else "")
+        if not self.development:
+            problems = [f"secret_key {problem}"] if problem else []
+            if not self.session_cookie_secure:
+                problems.append("session_cookie_secure is false (session cookies would be sent over plain http)")
+            if problems:
+                raise ValueError("; ".join(problems))
+            return self
+        if not self.session_cookie_secure:
+            log.warning("MONGO_ADMIN_SESSION_COOKIE_SECURE is false: accepted only because environment is "
+                        "development")
         if not problem:
             return self
-        if not self.development:
-            raise ValueError(f"secret_key {problem}")
         if not value:
             self.secret_key = SecretStr(secrets.token_urlsafe(48))
             log.warning("MONGO_ADMIN_SECRET_KEY is not set: using a random key for this development process")
@@ -97,10 +120,12 @@ def load_settings(**overrides: Any) -> ApiSettings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "secret_key"
+            field = ".".join(str(part) for part in error["loc"])
             message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(message if message.startswith(field) else f"{field}: {message}")
-        secret_problem = any(problem.startswith("secret_key") for problem in problems)
-        raise ApiConfigError("the API settings cannot be used", "; ".join(problems),
-                             SECRET_FIX if secret_problem else
-                             f"correct the {ENV_PREFIX}* environment variables named above") from exc
+            # The insecure-setting check names its fields itself.
+            problems.extend(message.split("; ") if not field else [f"{field}: {message}"])
+        fixes = [fix for prefix, fix in (("secret_key ", SECRET_FIX), ("session_cookie_secure ", COOKIE_FIX))
+                 if any(problem.startswith(prefix) for problem in problems)]
+        if any(not problem.startswith(("secret_key ", "session_cookie_secure ")) for problem in problems):
+            fixes.append(f"correct the {ENV_PREFIX}* environment variables named above")
+        raise ApiConfigError("the API settings cannot be used", "; ".join(problems), "; ".join(fixes)) from exc

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from mongo_admin.cli.api_login import login, logout
 from mongo_admin.cli.app import Application, pass_app
+from mongo_admin.cli.prompts import read_password
 
 database_option = click.option(
     "--database-url", metavar="URL", envvar="MONGO_ADMIN_DATABASE_URL",
@@ -21,13 +23,23 @@ def _database_url(url: str | None) -> str:
     return url or default_database_url()
 
 
+# What runs with --api: logging in and out of the API; openapi and credentials-key need no server. The other
+# commands work on this machine's API server and platform database, and refuse --api.
+THROUGH_API_OR_ANYWHERE = ("login", "logout", "openapi", "credentials-key")
+
+
 @click.group()
-def api() -> None:
-    """The operations API server (FastAPI) and its platform database.
+@pass_app
+@click.pass_context
+def api(ctx: click.Context, app: Application) -> None:
+    """The operations API server (FastAPI) and its platform database; logging in to an API (login, logout).
 
     Settings come from MONGO_ADMIN_* environment variables (see docs/api.md): outside
     MONGO_ADMIN_ENVIRONMENT=development a random MONGO_ADMIN_SECRET_KEY of at least 32 characters is required.
     """
+    if ctx.invoked_subcommand not in THROUGH_API_OR_ANYWHERE:
+        app.local_only(f"api {ctx.invoked_subcommand}", "it works on this machine's API server and platform "
+                                                        "database")
 
 
 @api.command()
@@ -73,15 +85,28 @@ def create_admin(app: Application, username: str, password_file: Path | None, da
     file."""
     from mongo_admin.ops.platform_users import create_user
 
-    if password_file is not None:
-        lines = password_file.read_text().splitlines()
-        password = lines[0] if lines else ""
-    elif sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = read_password(password_file, confirm=True)
     user = create_user(_database_url(database_url), username, password, role="admin")
     app.render({"message": f"admin user {user.username} created", "username": user.username, "role": user.role})
+
+
+@api.command("prune-audit")
+@click.option("--retention-days", type=click.IntRange(0, 36500), envvar="MONGO_ADMIN_AUDIT_RETENTION_DAYS",
+              show_envvar=True, help="Remove the audit events older than this many days (0 keeps them forever; "
+                                     "default: the API's default, 365).")
+@database_option
+@pass_app
+def prune_audit(app: Application, retention_days: int | None, database_url: str | None) -> None:
+    """Remove the audit events older than the retention, as the API's background does every hour; the removal
+    is itself recorded in the audit trail (how many, up to when)."""
+    from mongo_admin.db.migrate import migrated_sessions
+    from mongo_admin.ops import platform_audit
+
+    with migrated_sessions(_database_url(database_url)) as sessions:
+        days = platform_audit.DEFAULT_RETENTION_DAYS if retention_days is None else retention_days
+        result = platform_audit.prune_audit(sessions, days)
+    app.render({"message": result.message, "removed": result.removed, "retention_days": result.retention_days,
+                "cutoff": result.cutoff.isoformat() if result.cutoff else None})
 
 
 @api.command()
@@ -108,3 +133,7 @@ def credentials_key() -> None:
     from mongo_admin.db.crypto import generate_key
 
     click.echo(generate_key().decode())
+
+
+api.add_command(login)
+api.add_command(logout)

@@ -1,4 +1,9 @@
-"""``mongo-admin backup``: take, list, inspect, verify and delete backups of a cluster."""
+"""``mongo-admin backup``: take, list, inspect, verify and delete backups of a cluster.
+
+With --api every command but ``schedule`` (this machine's crontab) and ``pitr run`` (a slicer on this machine)
+runs through the API, on the cluster's own backup storage; backups and restore drills run as jobs followed on
+stderr.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,34 @@ from typing import TYPE_CHECKING
 import click
 
 from mongo_admin.cli.app import Application, pass_app
-from mongo_admin.cli.cluster import cluster_option
+from mongo_admin.cli.cluster import cluster_option, selected_cluster
 
 if TYPE_CHECKING:
+    from mongo_admin.cli.api_client import ApiClient
     from mongo_admin.ops.backup.engine import BackupEvent
 
 storage_option = click.option("--storage", "storage_url", metavar="URL",
                               help="Backup storage: file:///path, a path, gs://bucket/prefix or s3://bucket/prefix "
                                    "(default: the spec's backup.storage, else the cluster's state directory).")
+
+
+def through_api(app: Application, local_options: dict[str, object]) -> ApiClient | None:
+    """The API's client when the command runs through it (None: run here). Options naming storage or keys as this
+    machine reaches them are refused: the API uses the cluster's own backup storage and takes no keys."""
+    if app.api is None:
+        return None
+    given = [name for name, value in local_options.items() if value not in (None, False)]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} cannot go through --api: the API uses the cluster's own backup "
+                               "storage (the spec's backup.storage), takes no encryption keys and keeps no scratch "
+                               "cluster; leave them out, or run the command without --api")
+    return app.api
+
+
+def _backups(name: str) -> str:
+    from mongo_admin.cli.api_client import segment
+
+    return f"/clusters/{segment(name)}/backups"
 
 
 @click.group()
@@ -46,11 +71,20 @@ def create(app: Application, cluster_name: str | None, kind: str, shard: str | N
            compression: str | None, encryption_key_file: Path | None, parallel: int | None,
            rate_limit: float | None) -> None:
     """Take a backup now and wait for it; progress per replica set on stderr."""
-    from mongo_admin.ops.backup.engine import BackupOptions, create_backup
-    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.ops.backup.engine import BackupOptions, BackupResult, create_backup
 
     if (kind == "shard") != (shard is not None):
         raise click.UsageError("--shard NAME goes with --type shard, and only with it")
+    client = through_api(app, {"--storage": storage_url, "--encryption-key-file": encryption_key_file})
+    if client is not None:
+        from mongo_admin.cli.remote_jobs import run_job
+
+        body = {"type": kind, "shard": shard, "compression": compression, "parallel": parallel,
+                "rate_limit_mb_s": rate_limit}
+        accepted = client.post(_backups(selected_cluster(app, cluster_name)),
+                               {key: value for key, value in body.items() if value is not None})
+        app.render(run_job(app, client, accepted, BackupResult))
+        return
     options = BackupOptions(kind=kind, shard=shard, storage_url=storage_url,  # type: ignore[arg-type]
                             compression=compression, encryption_key_file=encryption_key_file,  # type: ignore[arg-type]
                             parallel_collections=parallel, rate_limit_mb_s=rate_limit, home=app.home)
@@ -58,7 +92,7 @@ def create(app: Application, cluster_name: str | None, kind: str, shard: str | N
     def show(event: BackupEvent) -> None:
         app.progress(f"[{event.step}] {event.message}")
 
-    app.render(create_backup(select_cluster(cluster_name, app.home), options, show))
+    app.render(create_backup(selected_cluster(app, cluster_name), options, show))
 
 
 @backup.command("list")
@@ -67,10 +101,14 @@ def create(app: Application, cluster_name: str | None, kind: str, shard: str | N
 @pass_app
 def list_(app: Application, cluster_name: str | None, storage_url: str | None) -> None:
     """Every backup of the cluster, complete or not (failed ones with their failing step)."""
-    from mongo_admin.ops.backup.catalog import list_backups
-    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.ops.backup.catalog import BackupList, list_backups
 
-    app.render(list_backups(select_cluster(cluster_name, app.home), app.home, storage_url))
+    client = through_api(app, {"--storage": storage_url})
+    name = selected_cluster(app, cluster_name)
+    if client is not None:
+        app.render(client.result(BackupList, client.get(_backups(name))))
+        return
+    app.render(list_backups(name, app.home, storage_url))
 
 
 @backup.command()
@@ -80,10 +118,16 @@ def list_(app: Application, cluster_name: str | None, storage_url: str | None) -
 @pass_app
 def show(app: Application, backup_id: str, cluster_name: str | None, storage_url: str | None) -> None:
     """One backup: its record (steps, state) and manifest (topology, files, restore_to_time)."""
-    from mongo_admin.ops.backup.catalog import show_backup
-    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.ops.backup.catalog import BackupDetails, show_backup
 
-    app.render(show_backup(select_cluster(cluster_name, app.home), backup_id, app.home, storage_url))
+    client = through_api(app, {"--storage": storage_url})
+    name = selected_cluster(app, cluster_name)
+    if client is not None:
+        from mongo_admin.cli.api_client import segment
+
+        app.render(client.result(BackupDetails, client.get(f"{_backups(name)}/{segment(backup_id)}")))
+        return
+    app.render(show_backup(name, backup_id, app.home, storage_url))
 
 
 @backup.command()
@@ -96,14 +140,19 @@ def delete(app: Application, backup_id: str, cluster_name: str | None, storage_u
     """Delete one backup's files."""
     import sys
 
-    from mongo_admin.ops.backup.catalog import delete_backup
-    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.ops.backup.catalog import DeleteResult, delete_backup
 
-    name = select_cluster(cluster_name, app.home)
+    client = through_api(app, {"--storage": storage_url})
+    name = selected_cluster(app, cluster_name)
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError(f"deleting backup {backup_id} cannot be undone; confirm with --yes")
         click.confirm(f"Delete backup {backup_id} of cluster {name}?", abort=True, err=True)
+    if client is not None:
+        from mongo_admin.cli.api_client import segment
+
+        app.render(client.result(DeleteResult, client.delete(f"{_backups(name)}/{segment(backup_id)}")))
+        return
     app.render(delete_backup(name, backup_id, app.home, storage_url))
 
 
@@ -113,10 +162,14 @@ def delete(app: Application, backup_id: str, cluster_name: str | None, storage_u
 @pass_app
 def status(app: Application, cluster_name: str | None, storage_url: str | None) -> None:
     """What runs now; releases the lock of a run that died (its backup marked failed, balancer restored)."""
-    from mongo_admin.ops.backup.catalog import backup_status
-    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.ops.backup.catalog import StatusResult, backup_status
 
-    app.render(backup_status(select_cluster(cluster_name, app.home), app.home, storage_url))
+    client = through_api(app, {"--storage": storage_url})
+    name = selected_cluster(app, cluster_name)
+    if client is not None:
+        app.render(client.result(StatusResult, client.get(f"{_backups(name)}/status")))
+        return
+    app.render(backup_status(name, app.home, storage_url))
 
 
 @backup.command()
@@ -137,20 +190,26 @@ def verify(ctx: click.Context, app: Application, backup_id: str, cluster_name: s
     With --restore, a restore drill: the backup is restored into a scratch cluster of its shape and every
     collection is compared with what the backup holds at its restore point; recovery time per phase.
     """
-    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.ops.backup.catalog import VerifyReport, verify_backup
+    from mongo_admin.ops.backup.drill import DrillResult, restore_drill
 
-    name = select_cluster(cluster_name, app.home)
-    if drill:
-        from mongo_admin.ops.backup.drill import restore_drill
+    client = through_api(app, {"--storage": storage_url, "--encryption-key-file": encryption_key_file,
+                               "--keep": keep})
+    name = selected_cluster(app, cluster_name)
+    result: VerifyReport | DrillResult
+    if client is not None:
+        from mongo_admin.cli.api_client import segment
+        from mongo_admin.cli.remote_jobs import run_job
 
-        drilled = restore_drill(name, backup_id, app.home, storage_url, encryption_key_file, keep=keep)
-        app.render(drilled)
-        if not drilled.ok:
-            ctx.exit(1)
-        return
-    from mongo_admin.ops.backup.catalog import verify_backup
-
-    result = verify_backup(name, backup_id, app.home, storage_url, encryption_key_file)
+        path = f"{_backups(name)}/{segment(backup_id)}/verify"
+        if drill:
+            result = run_job(app, client, client.post(path, query={"restore": True}), DrillResult)
+        else:
+            result = client.result(VerifyReport, client.post(path))
+    elif drill:
+        result = restore_drill(name, backup_id, app.home, storage_url, encryption_key_file, keep=keep)
+    else:
+        result = verify_backup(name, backup_id, app.home, storage_url, encryption_key_file)
     app.render(result)
     if not result.ok:
         ctx.exit(1)
@@ -163,10 +222,14 @@ def verify(ctx: click.Context, app: Application, backup_id: str, cluster_name: s
 @pass_app
 def prune(app: Application, cluster_name: str | None, storage_url: str | None, dry_run: bool) -> None:
     """Apply the retention policy (the spec's backup.retention): every backup with the rules that keep it."""
-    from mongo_admin.ops.backup.catalog import prune_backups
-    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.ops.backup.catalog import PruneResult, prune_backups
 
-    app.render(prune_backups(select_cluster(cluster_name, app.home), app.home, storage_url, dry_run=dry_run))
+    client = through_api(app, {"--storage": storage_url})
+    name = selected_cluster(app, cluster_name)
+    if client is not None:
+        app.render(client.result(PruneResult, client.post(f"{_backups(name)}/prune", query={"dry_run": dry_run})))
+        return
+    app.render(prune_backups(name, app.home, storage_url, dry_run=dry_run))
 
 
 @backup.command()
@@ -176,11 +239,18 @@ def prune(app: Application, cluster_name: str | None, storage_url: str | None, d
 @pass_app
 def runbook(app: Application, backup_id: str, cluster_name: str | None, storage_url: str | None) -> None:
     """Print the restore runbook of one backup (Markdown): the exact steps and commands for it."""
+    from mongo_admin.ops.backup.runbook import Runbook
     from mongo_admin.ops.backup.runbook import runbook as make_runbook
-    from mongo_admin.ops.cluster.state import select_cluster
     from mongo_admin.output import OutputFormat
 
-    book = make_runbook(select_cluster(cluster_name, app.home), backup_id, app.home, storage_url)
+    client = through_api(app, {"--storage": storage_url})
+    name = selected_cluster(app, cluster_name)
+    if client is not None:
+        from mongo_admin.cli.api_client import segment
+
+        book = client.result(Runbook, client.get(f"{_backups(name)}/{segment(backup_id)}/runbook"))
+    else:
+        book = make_runbook(name, backup_id, app.home, storage_url)
     if app.output is OutputFormat.TABLE:
         click.echo(book.markdown)
     else:
@@ -236,6 +306,8 @@ def schedule(app: Application, cluster_name: str | None, full: str | None, confi
     from mongo_admin.ops.cluster.state import select_cluster
     from mongo_admin.output import OutputFormat
 
+    app.local_only("backup schedule", "it writes this machine's crontab; the API's own schedules are "
+                                      "'mongo-admin --api URL schedules ...'")
     if install and remove:
         raise click.UsageError("--install and --remove go separately")
     name = select_cluster(cluster_name, app.home)
@@ -274,6 +346,8 @@ def pitr_run(app: Application, cluster_name: str | None, storage_url: str | None
     from mongo_admin.ops.backup.pitr import PitrOptions, RoundResult, run_slicer, slice_once
     from mongo_admin.ops.cluster.state import select_cluster
 
+    app.local_only("backup pitr run", "the oplog slicer runs where it is started, until stopped; start it on the "
+                                      "machine the cluster was deployed from")
     name = select_cluster(cluster_name, app.home)
     options = PitrOptions(storage_url=storage_url, slice_seconds=slice_seconds, home=app.home)
     if once:
@@ -297,7 +371,13 @@ def pitr_run(app: Application, cluster_name: str | None, storage_url: str | None
 @pass_app
 def pitr_status_command(app: Application, cluster_name: str | None, storage_url: str | None) -> None:
     """Per replica set the newest slice and its lag, the gaps, and the windows the cluster can be restored to."""
-    from mongo_admin.ops.backup.pitr_status import pitr_status
-    from mongo_admin.ops.cluster.state import select_cluster
+    from mongo_admin.ops.backup.pitr_status import PitrStatus, pitr_status
 
-    app.render(pitr_status(select_cluster(cluster_name, app.home), storage_url=storage_url, home=app.home))
+    client = through_api(app, {"--storage": storage_url})
+    name = selected_cluster(app, cluster_name)
+    if client is not None:
+        from mongo_admin.cli.api_client import segment
+
+        app.render(client.result(PitrStatus, client.get(f"/clusters/{segment(name)}/pitr")))
+        return
+    app.render(pitr_status(name, storage_url=storage_url, home=app.home))

@@ -30,11 +30,14 @@ def mongodb_version_option(help_text: str) -> Callable[[_Command], _Command]:
 
 
 @click.group()
-def binaries() -> None:
+@pass_app
+def binaries(app: Application) -> None:
     """Inspect and install the mongod and mongos executables.
 
     Installed versions live in $MONGO_ADMIN_HOME/binaries/<version>/bin (default ~/.local/share/mongo-admin).
     """
+    app.local_only("binaries", "they are this machine's executables; the API's machine has its own (run "
+                               "'mongo-admin binaries' there)")
 
 
 @binaries.command()

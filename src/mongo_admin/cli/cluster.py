@@ -1,10 +1,15 @@
-"""``mongo-admin cluster``: validate a spec, deploy it, and run the cluster's lifecycle."""
+"""``mongo-admin cluster``: validate a spec, deploy it, and run the cluster's lifecycle.
+
+With --api, deploy, list, status and the lifecycle run through the API (deploy and the lifecycle as jobs,
+followed on stderr); validate reads the local spec file either way; use and connect belong to this machine.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +19,7 @@ from mongo_admin.cli.app import Application, pass_app
 from mongo_admin.cli.binaries import mongodb_version_option
 
 if TYPE_CHECKING:
+    from mongo_admin.cli.api_client import ApiClient
     from mongo_admin.ops.cluster.deploy import StepEvent
 
 cluster_option = click.option("--cluster", "cluster_name", metavar="NAME", envvar="MONGO_ADMIN_CLUSTER",
@@ -102,6 +108,9 @@ def deploy(app: Application, spec_file: Path, dry_run: bool, keep_on_failure: bo
     from mongo_admin.spec.load import load_spec
 
     spec = load_spec(spec_file)
+    if app.api is not None:
+        _deploy_through_api(app, app.api, spec_file, dry_run, keep_on_failure, binary_dir, mongodb_version)
+        return
     options = DeployOptions(binary_dir=binary_dir, version=mongodb_version, keep_on_failure=keep_on_failure,
                             home=app.home)
     if dry_run:
@@ -110,12 +119,31 @@ def deploy(app: Application, spec_file: Path, dry_run: bool, keep_on_failure: bo
     app.render(run_deploy(spec, spec_file.read_text(), options, _LiveSteps(app, len(STEPS))))
 
 
+def _deploy_through_api(app: Application, client: ApiClient, spec_file: Path, dry_run: bool, keep_on_failure: bool,
+                        binary_dir: Path | None, mongodb_version: str | None) -> None:
+    from mongo_admin.cli.remote_jobs import run_job
+    from mongo_admin.ops.cluster.deploy import DeployPlan, DeployResult
+
+    if binary_dir is not None:
+        raise click.UsageError("--binary-dir names a directory of this machine: through --api the API's machine "
+                               "finds its binaries (choose their version with --mongodb-version)")
+    body = {"spec": spec_file.read_text(), "version": mongodb_version, "keep_on_failure": keep_on_failure}
+    if dry_run:
+        app.render(client.result(DeployPlan, client.post("/deployments/plan", body)))
+        return
+    app.render(run_job(app, client, client.post("/deployments", body), DeployResult))
+
+
 @cluster.command("list")
 @pass_app
 def list_(app: Application) -> None:
-    """Every cluster deployed from this machine, with how many of its processes run."""
-    from mongo_admin.ops.cluster.status import list_clusters
+    """Every cluster deployed from this machine (with --api: from the API's machine), with how many of its
+    processes run."""
+    from mongo_admin.ops.cluster.status import ClusterListEntry, list_clusters
 
+    if app.api is not None:
+        app.render(app.api.result(list[ClusterListEntry], app.api.get("/deployments")["data"]))
+        return
     app.render(list_clusters(app.home))
 
 
@@ -126,14 +154,50 @@ def use(app: Application, name: str) -> None:
     """Make NAME the cluster later commands act on when --cluster is not given."""
     from mongo_admin.ops.cluster.state import use_cluster
 
+    app.local_only("cluster use", "the default cluster is a setting of this machine's CLI; through the API, name "
+                                  "the cluster with --cluster (or $MONGO_ADMIN_CLUSTER)")
+
     use_cluster(name, app.home)
     app.render({"message": f"cluster {name} is now the default", "cluster": name})
 
 
-def _selected(app: Application, name: str | None) -> str:
-    from mongo_admin.ops.cluster.state import select_cluster
+def selected_cluster(app: Application, name: str | None) -> str:
+    """The cluster a command acts on: --cluster (or $MONGO_ADMIN_CLUSTER), else the default set with 'cluster
+    use', else the only one deployed; with --api, --cluster or the only cluster deployed on the API's machine."""
+    from mongo_admin.ops.cluster.state import check_cluster_name, select_cluster
 
-    return select_cluster(name, app.home)
+    if app.api is None:
+        return select_cluster(name, app.home)
+    if name:
+        return check_cluster_name(name)
+    from mongo_admin.errors import ClusterStateError
+
+    names = [entry["name"] for entry in app.api.get("/deployments")["data"]]
+    if len(names) == 1:
+        return str(names[0])
+    if not names:
+        raise ClusterStateError(f"no cluster is deployed on the machine of the API at {app.api.url}",
+                                "there is nothing to act on",
+                                f"deploy one with: mongo-admin --api {app.api.url} cluster deploy -f spec.yaml")
+    raise ClusterStateError("which cluster?", f"the API's machine has {len(names)}: {', '.join(names)}",
+                            "pass --cluster NAME or set $MONGO_ADMIN_CLUSTER")
+
+
+def _lifecycle(app: Application, name: str, action: str) -> None:
+    """Run a lifecycle action here, or through the API as a job followed on stderr."""
+    from mongo_admin.ops.cluster import lifecycle
+
+    if app.api is not None:
+        from mongo_admin.cli.api_client import segment
+        from mongo_admin.cli.remote_jobs import run_job
+
+        result = lifecycle.DestroyResult if action == "destroy" else lifecycle.LifecycleResult
+        app.render(run_job(app, app.api, app.api.post(f"/deployments/{segment(name)}/{action}"), result))
+        return
+    operations: dict[str, Callable[..., Any]] = {
+        "stop": lifecycle.stop_cluster, "start": lifecycle.start_cluster, "restart": lifecycle.restart_cluster,
+        "destroy": lifecycle.destroy_cluster}
+    app.render(operations[action](name, app.home, app.progress))
 
 
 @cluster.command()
@@ -141,9 +205,15 @@ def _selected(app: Application, name: str | None) -> str:
 @pass_app
 def status(app: Application, cluster_name: str | None) -> None:
     """Shards, members (state, health, lag, uptime), config servers, routers and balancer."""
-    from mongo_admin.ops.cluster.status import cluster_status
+    from mongo_admin.ops.cluster.status import ClusterStatus, cluster_status
 
-    app.render(cluster_status(_selected(app, cluster_name), app.home))
+    name = selected_cluster(app, cluster_name)
+    if app.api is not None:
+        from mongo_admin.cli.api_client import segment
+
+        app.render(app.api.result(ClusterStatus, app.api.get(f"/deployments/{segment(name)}/status")))
+        return
+    app.render(cluster_status(name, app.home))
 
 
 @cluster.command()
@@ -151,9 +221,7 @@ def status(app: Application, cluster_name: str | None) -> None:
 @pass_app
 def stop(app: Application, cluster_name: str | None) -> None:
     """Stop routers, then shards, then config servers (secondaries before primaries). Data is kept."""
-    from mongo_admin.ops.cluster.lifecycle import stop_cluster
-
-    app.render(stop_cluster(_selected(app, cluster_name), app.home, app.progress))
+    _lifecycle(app, selected_cluster(app, cluster_name), "stop")
 
 
 @cluster.command()
@@ -161,9 +229,7 @@ def stop(app: Application, cluster_name: str | None) -> None:
 @pass_app
 def start(app: Application, cluster_name: str | None) -> None:
     """Start config servers, then shards, then routers, each replica set with a primary before the next."""
-    from mongo_admin.ops.cluster.lifecycle import start_cluster
-
-    app.render(start_cluster(_selected(app, cluster_name), app.home, app.progress))
+    _lifecycle(app, selected_cluster(app, cluster_name), "start")
 
 
 @cluster.command()
@@ -171,9 +237,7 @@ def start(app: Application, cluster_name: str | None) -> None:
 @pass_app
 def restart(app: Application, cluster_name: str | None) -> None:
     """Rolling restart: per replica set the secondaries one by one, then the stepped-down primary; routers last."""
-    from mongo_admin.ops.cluster.lifecycle import restart_cluster
-
-    app.render(restart_cluster(_selected(app, cluster_name), app.home, app.progress))
+    _lifecycle(app, selected_cluster(app, cluster_name), "restart")
 
 
 @cluster.command()
@@ -182,14 +246,12 @@ def restart(app: Application, cluster_name: str | None) -> None:
 @pass_app
 def destroy(app: Application, cluster_name: str | None, yes: bool) -> None:
     """Stop every process and delete the cluster's data, logs, secrets and record."""
-    from mongo_admin.ops.cluster.lifecycle import destroy_cluster
-
-    name = _selected(app, cluster_name)
+    name = selected_cluster(app, cluster_name)
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError(f"destroying cluster {name} deletes its data; confirm with --yes")
         click.confirm(f"Destroy cluster {name} and delete all its data?", abort=True, err=True)
-    app.render(destroy_cluster(name, app.home, app.progress))
+    _lifecycle(app, name, "destroy")
 
 
 @cluster.command()
@@ -203,7 +265,9 @@ def connect(app: Application, cluster_name: str | None, print_only: bool) -> Non
     """
     from mongo_admin.ops.cluster.state import open_cluster
 
-    name = _selected(app, cluster_name)
+    app.local_only("cluster connect", "it opens mongosh on this machine with the cluster's CA file and "
+                                      "credentials, which stay on the machine the cluster was deployed from")
+    name = selected_cluster(app, cluster_name)
     paths, record = open_cluster(name, app.home)
     hosts = ",".join(node.address for node in record.layout.routers)
     user = f"{record.admin_user}@" if record.auth and record.admin_user else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from mongo_admin.cli.app import Application, pass_app
-from mongo_admin.cli.cluster import cluster_option
+from mongo_admin.cli.cluster import cluster_option, selected_cluster
 
 
 @click.command("health-check")
@@ -28,13 +28,21 @@ def health_check(ctx: click.Context, app: Application, cluster_name: str | None,
 
     Exits 0 (OK), 1 (WARNING) or 2 (CRITICAL), so monitoring systems and cron jobs can act on it.
     """
-    from mongo_admin.ops.cluster.state import select_cluster
-    from mongo_admin.ops.health import Thresholds
+    from mongo_admin.ops.health import HealthReport, Thresholds
     from mongo_admin.ops.health import health_check as run_check
 
     limits = Thresholds(lag_warning_s=lag_warning, lag_critical_s=lag_critical, oplog_warning_h=oplog_warning,
                         oplog_critical_h=oplog_critical, disk_warning_pct=disk_warning,
                         disk_critical_pct=disk_critical)
-    report = run_check(select_cluster(cluster_name, app.home), app.home, limits)
+    name = selected_cluster(app, cluster_name)
+    if app.api is not None:
+        from mongo_admin.cli.api_client import segment
+
+        query = {"lag_warning_s": lag_warning, "lag_critical_s": lag_critical, "oplog_warning_h": oplog_warning,
+                 "oplog_critical_h": oplog_critical, "disk_warning_pct": disk_warning,
+                 "disk_critical_pct": disk_critical}
+        report = app.api.result(HealthReport, app.api.get(f"/deployments/{segment(name)}/health-check", query))
+    else:
+        report = run_check(name, app.home, limits)
     app.render(report)
     ctx.exit(report.exit_code)

@@ -23,6 +23,7 @@ def paths(app: Application, name: str | None) -> None:
     """
     from mongo_admin.home import platform_paths
 
+    app.local_only("paths", "they are where mongo-admin keeps its files on this machine")
     found = platform_paths()
     if name is None:
         app.render(found)

@@ -1,5 +1,9 @@
 """``mongo-admin restore``: restore a backup into a deployed cluster — whole, one shard, selected namespaces,
-config servers only — or the whole cluster (or selected namespaces) to a point in time."""
+config servers only — or the whole cluster (or selected namespaces) to a point in time.
+
+With --api every restore runs through the API as a job, followed on stderr; with --time and no BACKUP_ID the
+API's job chooses the base backup (and says which in its log).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mongo_admin.cli.app import Application, pass_app
-from mongo_admin.cli.backup import storage_option
-from mongo_admin.cli.cluster import cluster_option
+from mongo_admin.cli.backup import storage_option, through_api
+from mongo_admin.cli.cluster import cluster_option, selected_cluster
 
 if TYPE_CHECKING:
+    from mongo_admin.cli.api_client import ApiClient
     from mongo_admin.ops.restore.engine import RestoreEvent, RestoreOptions
 
 to_cluster_option = click.option("--to-cluster", metavar="NAME",
@@ -62,10 +67,25 @@ def _show(app: Application) -> Any:
 
 
 def _source_and_target(app: Application, cluster_name: str | None, to_cluster: str | None) -> tuple[str, str]:
-    from mongo_admin.ops.cluster.state import select_cluster
+    source = selected_cluster(app, cluster_name)
+    return source, selected_cluster(app, to_cluster) if to_cluster else source
 
-    source = select_cluster(cluster_name, app.home)
-    return source, select_cluster(to_cluster, app.home) if to_cluster else source
+
+def _backup_or_moment(backup_id: str | None, moment: dt.datetime | None) -> str:
+    if backup_id is not None or moment is None:
+        return f"backup {backup_id}"
+    return f"the newest full backup before {moment.isoformat()}"
+
+
+def _through(app: Application, client: ApiClient, target: str, request: dict[str, Any]) -> None:
+    """Run the restore ``request`` (the API's RestoreCreate) on cluster ``target`` as a job; render its result."""
+    from mongo_admin.cli.api_client import segment
+    from mongo_admin.cli.remote_jobs import run_job
+    from mongo_admin.ops.restore.engine import RestoreResult
+
+    body = {key: value.isoformat() if isinstance(value, dt.datetime) else value for key, value in request.items()
+            if value not in (None, False, [], {})}
+    app.render(run_job(app, client, client.post(f"/clusters/{segment(target)}/restores", body), RestoreResult))
 
 
 def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -102,13 +122,22 @@ def restore_cluster_command(app: Application, backup_id: str | None, cluster_nam
     """Restore the whole cluster from BACKUP_ID, or to --time (then BACKUP_ID may be left out)."""
     from mongo_admin.ops.restore.engine import base_for, restore_cluster
 
+    client = through_api(app, {"--storage": storage_url, "--encryption-key-file": encryption_key_file})
     source, target = _source_and_target(app, cluster_name, to_cluster)
     moment = _moment(at)
+    if backup_id is None and moment is None:
+        raise click.UsageError("give a BACKUP_ID, or --time to restore to a moment")
+    if client is not None:
+        _confirm(yes, f"restoring {_backup_or_moment(backup_id, moment)} drops and rewrites the backed-up databases "
+                      f"of cluster {target}")
+        _through(app, client, target, {"kind": "cluster", "backup_id": backup_id, "point_in_time": moment,
+                                       "source_cluster": source, "shard_map": _mapping(pairs),
+                                       "by_position": by_position})
+        return
     options = _options(app, source, storage_url, encryption_key_file, shard_map=_mapping(pairs) or None,
                        by_position=by_position, point_in_time=moment)
     if backup_id is None:
-        if moment is None:
-            raise click.UsageError("give a BACKUP_ID, or --time to restore to a moment")
+        assert moment is not None
         backup_id = base_for(source, moment, options)
         app.progress(f"base backup for {moment.isoformat()}: {backup_id}")
     _confirm(yes, f"restoring backup {backup_id} drops and rewrites the backed-up databases of cluster {target}")
@@ -131,8 +160,13 @@ def restore_shard_command(app: Application, backup_id: str, shard: str, from_sha
     """Restore one shard from a full or per-shard backup (consistent within that shard only)."""
     from mongo_admin.ops.restore.engine import restore_shard
 
+    client = through_api(app, {"--storage": storage_url, "--encryption-key-file": encryption_key_file})
     source, target = _source_and_target(app, cluster_name, to_cluster)
     _confirm(yes, f"restoring shard {shard} of cluster {target} from backup {backup_id} drops its data")
+    if client is not None:
+        _through(app, client, target, {"kind": "shard", "backup_id": backup_id, "shard": shard,
+                                       "from_shard": from_shard, "source_cluster": source})
+        return
     app.render(restore_shard(target, backup_id, shard,
                              _options(app, source, storage_url, encryption_key_file, from_shard=from_shard),
                              _show(app)))
@@ -160,15 +194,22 @@ def restore_namespaces_command(app: Application, backup_id: str | None, namespac
 
     if (ns_from is None) != (ns_to is None):
         raise click.UsageError("--ns-from and --ns-to go together")
+    client = through_api(app, {"--storage": storage_url, "--encryption-key-file": encryption_key_file})
     source, target = _source_and_target(app, cluster_name, to_cluster)
     moment = _moment(at)
+    if backup_id is None and moment is None:
+        raise click.UsageError("give a BACKUP_ID, or --time to restore to a moment")
+    rename = {ns_from: ns_to} if ns_from is not None and ns_to is not None else None
+    if client is not None:
+        _confirm(yes, f"restoring {', '.join(namespaces)} into cluster {target} drops those collections")
+        _through(app, client, target, {"kind": "namespaces", "backup_id": backup_id, "point_in_time": moment,
+                                       "source_cluster": source, "namespaces": list(namespaces), "rename": rename})
+        return
     options = _options(app, source, storage_url, encryption_key_file, point_in_time=moment)
     if backup_id is None:
-        if moment is None:
-            raise click.UsageError("give a BACKUP_ID, or --time to restore to a moment")
+        assert moment is not None
         backup_id = base_for(source, moment, options)
     _confirm(yes, f"restoring {', '.join(namespaces)} into cluster {target} drops those collections")
-    rename = {ns_from: ns_to} if ns_from is not None and ns_to is not None else None
     app.render(restore_namespaces(target, backup_id, list(namespaces), options, rename, _show(app)))
 
 
@@ -185,7 +226,11 @@ def restore_config_command(app: Application, backup_id: str, cluster_name: str |
     """Restore the sharding catalog, users and roles from a config (or full) backup."""
     from mongo_admin.ops.restore.engine import restore_config
 
+    client = through_api(app, {"--storage": storage_url, "--encryption-key-file": encryption_key_file})
     source, target = _source_and_target(app, cluster_name, to_cluster)
     _confirm(yes, f"restoring the config servers of cluster {target} replaces its sharding catalog")
+    if client is not None:
+        _through(app, client, target, {"kind": "config", "backup_id": backup_id, "source_cluster": source})
+        return
     app.render(restore_config(target, backup_id, _options(app, source, storage_url, encryption_key_file),
                               _show(app)))

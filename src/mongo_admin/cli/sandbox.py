@@ -13,13 +13,15 @@ name_option = click.option("--name", default="default", show_default=True, help=
 
 
 @click.group()
-def sandbox() -> None:
+@pass_app
+def sandbox(app: Application) -> None:
     """Run a throwaway replica set (or one mongod) on this machine.
 
     It listens on loopback and runs real MongoDB when installed, else the mongosim simulator.
 
     State lives in $MONGO_ADMIN_HOME/sandbox/<name> (default ~/.local/share/mongo-admin).
     """
+    app.local_only("sandbox", "a sandbox is a throwaway replica set on this machine, not something the API manages")
 
 
 @sandbox.command()

@@ -3,6 +3,8 @@ the one this code expects (the API refuses to start otherwise)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -12,8 +14,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
-from mongo_admin.db.base import make_engine
+from mongo_admin.db.base import make_engine, session_factory
 from mongo_admin.errors import DatabaseSchemaError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -41,7 +44,11 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
-        raise DatabaseSchemaError("the platform database is unreachable", type(exc).__name__,
+        # The driver's first line says why (refused, unknown host, authentication failed); it names the user and
+        # server, never the password, and no statement or parameter follows on that line.
+        said = str(getattr(exc, "orig", None) or "").strip().splitlines()
+        raise DatabaseSchemaError("the platform database is unreachable",
+                                  f"{type(exc).__name__}: {said[0]}" if said else type(exc).__name__,
                                   "check MONGO_ADMIN_DATABASE_URL and that the database server is up") from exc
 
 
@@ -67,3 +74,15 @@ def check_schema(engine: Engine) -> str:
         raise DatabaseSchemaError("the platform database schema is out of date",
                                   f"the database is {state}, this version of mongo-admin needs {head}", MIGRATE_FIX)
     return current
+
+
+@contextmanager
+def migrated_sessions(url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the database at ``url`` once its schema is proven at head (a DatabaseSchemaError saying what to
+    run otherwise), for work outside the API process; the engine is disposed on exit."""
+    engine = make_engine(url)
+    try:
+        check_schema(engine)
+        yield session_factory(engine)
+    finally:
+        engine.dispose()

@@ -1,12 +1,15 @@
-"""Tables of the platform itself: its users, their API tokens, the audit trail, and the clusters it manages
-(with their MongoDB credentials, encrypted at rest)."""
+"""Tables of the platform itself: its users, their API tokens and browser sessions, failed logins, the audit
+trail, and the clusters it manages (with their MongoDB credentials, encrypted at rest)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from pydantic import StringConstraints
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mongo_admin.db.base import Base, UTCDateTime, utcnow
@@ -14,8 +17,19 @@ from mongo_admin.db.crypto import CredentialCipher, MongoCredentials
 
 USERS_TABLE = "users"
 API_TOKENS_TABLE = "api_tokens"
+SESSIONS_TABLE = "sessions"
+LOGIN_FAILURES_TABLE = "login_failures"
 AUDIT_EVENTS_TABLE = "audit_events"
 CLUSTERS_TABLE = "clusters"
+
+# A platform user name, as the API and the CLI accept it (it fits the users.username column).
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
+
+
+def secret_digest(secret: str) -> str:
+    """What is stored in place of a random secret the platform hands out (an API token, a session id): its
+    SHA-256. Enough, since the secret is 256 random bits, not a password a person chose."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class Role(StrEnum):
@@ -68,6 +82,36 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
+class BrowserSession(Base):
+    """A dashboard login: the browser holds a random id in an HttpOnly cookie, only its SHA-256 is kept here. It
+    ends when revoked (logout, user disabled, password changed), after the idle timeout since ``last_seen_at``,
+    or at ``expires_at`` whatever the activity."""
+
+    __tablename__ = SESSIONS_TABLE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(f"{USERS_TABLE}.id", ondelete="CASCADE"), index=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    client: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class LoginFailure(Base):
+    """One failed login for a user name (lower-cased) from a client address; kept for the lockout window only.
+    In the database, so every API process counts the same failures."""
+
+    __tablename__ = LOGIN_FAILURES_TABLE
+    __table_args__ = (Index("ix_login_failures_username_client_at", "username", "client", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
 class AuditEvent(Base):
     """One state-changing request: who, what, on which target, the outcome, when. The actor is a name, not a
     foreign key, so the trail outlives deleted users. Request bodies are never recorded."""
@@ -77,13 +121,16 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(64), index=True)
-    # "user" (password login / JWT), "token" (API token), "anonymous".
+    # "user" (password login / JWT), "token" (API token), "session" (browser session cookie), "anonymous",
+    # "system" (what the platform does by itself, e.g. audit retention).
     actor_kind: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(512))
     target: Mapped[str | None] = mapped_column(String(256), default=None, index=True)
     status: Mapped[int] = mapped_column(Integer)
     client: Mapped[str | None] = mapped_column(String(64), default=None)
+    # What happened, when the request line does not say it (system events: "removed 120 events ...").
+    detail: Mapped[str | None] = mapped_column(String(512), default=None)
 
 
 class RegisteredCluster(Base):

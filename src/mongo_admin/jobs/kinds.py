@@ -1,15 +1,17 @@
 """The job kinds the platform runs: ``backup`` and ``restore``, as adapters from job parameters to the operations
 in ``ops/`` (their progress events mapped to the job's percent, step and log; cancellation polled at each of
-their steps), with the cleanup a dead runner's job needs.
+their steps), with the cleanup a dead runner's job needs (its cluster-side lock, balancer and record repaired).
 
 Both take the operation class ``backup-restore``: the cluster-side lock they take serialises them anyway, and
 the job lock lets the API refuse a second one with 409 before anything starts.
 
 Parameters (JSON, as the API and schedules store them):
-- backup: ``type`` (full | config | shard), ``shard``, ``storage_url``, ``compression``, ``home``;
+- backup: ``type`` (full | config | shard), ``shard``, ``storage_url``, ``compression``, ``parallel``
+  (collections dumped at once per replica set), ``rate_limit_mb_s``, ``home``;
 - restore: ``backup_id`` (or ``point_in_time`` alone: the newest full backup before it is the base), ``type``
   (full | shard | namespaces | config), ``shard``, ``namespaces``, ``rename`` (namespace -> new namespace),
-  ``shard_map`` (backup shard -> target shard), ``point_in_time`` (ISO 8601 with zone), ``source_cluster``,
+  ``shard_map`` (backup shard -> target shard), ``by_position`` (pair shards in order), ``from_shard`` (the
+  backup's shard a shard restore reads), ``point_in_time`` (ISO 8601 with zone), ``source_cluster``,
   ``storage_url``, ``home``;
 - verify: ``backup_id`` (default: the newest complete backup), ``storage_url``, ``home`` (re-reads its files);
 - drill: ``backup_id`` (default: the newest complete full backup), ``storage_url``, ``home`` (restores it into a
@@ -20,14 +22,16 @@ Parameters (JSON, as the API and schedules store them):
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mongo_admin.errors import InvalidInputError
 from mongo_admin.jobs.deployment_kinds import ClusterHook, deployment_kinds
 from mongo_admin.jobs.runner import JobContext, JobFunction, JobInfo, JobKind, JobRunner
+
+if TYPE_CHECKING:
+    from mongo_admin.storage.base import Storage
 
 OPERATION_CLASS = "backup-restore"
 # Where each backup step starts, in percent of the job; the dump fills 5 → 80 by collections done.
@@ -76,7 +80,8 @@ def build_backup(params: Mapping[str, Any]) -> JobFunction:
 
         options = BackupOptions(kind=kind, shard=params.get("shard"), storage_url=params.get("storage_url"),
                                 compression=params.get("compression"), home=_home(params),
-                                cancelled=ctx.cancelled)
+                                parallel_collections=params.get("parallel"),
+                                rate_limit_mb_s=params.get("rate_limit_mb_s"), cancelled=ctx.cancelled)
         return create_backup(cluster, options, progress)
 
     return run
@@ -120,6 +125,7 @@ def build_restore(params: Mapping[str, Any]) -> JobFunction:
         options = RestoreOptions(home=_home(params), storage_url=params.get("storage_url"),
                                  source_cluster=params.get("source_cluster"), point_in_time=moment,
                                  shard_map=dict(params["shard_map"]) if params.get("shard_map") else None,
+                                 by_position=bool(params.get("by_position")), from_shard=params.get("from_shard"),
                                  cancelled=ctx.cancelled)
         base = backup_id if isinstance(backup_id, str) and backup_id else None
         if base is None:
@@ -139,28 +145,28 @@ def build_restore(params: Mapping[str, Any]) -> JobFunction:
     return run
 
 
-def repair_cluster_lock(job: JobInfo, *, poll_s: float | None = None, patience_s: float | None = None) -> str:
-    """After a backup or restore job's runner died: release the cluster-side lock it left, put the balancer
-    back and mark its backup failed (``backup_status`` does all three once the lock is stale). The dead
-    process's lock goes stale ``STALE_AFTER_S`` after its last heartbeat, so this waits that long at most."""
-    from mongo_admin.ops.backup.catalog import backup_status
-    from mongo_admin.ops.backup.lock import HEARTBEAT_S, STALE_AFTER_S
+def close_dead_operation(job: JobInfo) -> str:
+    """After a backup or restore job's runner died: once the cluster-side lock it left goes stale, release it and
+    put the balancer back, then mark the operation's record (``backup.json``, the restore record) failed with the
+    job's error (``recovery.recover_operation``)."""
+    from mongo_admin.ops.backup.recovery import recover_operation
 
-    params = job.params
-    poll = HEARTBEAT_S if poll_s is None else poll_s
-    deadline = time.monotonic() + (STALE_AFTER_S + 2 * HEARTBEAT_S if patience_s is None else patience_s)
-    while True:
-        status = backup_status(job.cluster, _home(params), params.get("storage_url"))
-        if status.recovered:
-            return status.recovered
-        if status.running is None:
-            return f"no lock left on cluster {job.cluster}; balancer {status.balancer}"
-        if job.reference is not None and job.reference not in status.running:
-            return f"the cluster's lock belongs to another operation ({status.running}); left alone"
-        if time.monotonic() >= deadline:
-            return (f"the cluster's lock of {status.running} is not stale yet; run `mongo-admin backup status "
-                    f"--cluster {job.cluster}` later to release it and restore the balancer")
-        time.sleep(poll)
+    return recover_operation(job.cluster, job.kind, job.reference, job.error or "its runner died",
+                             _record_storage(job.kind, job.cluster, job.params), home=_home(job.params))
+
+
+def _record_storage(kind: str, cluster: str, params: Mapping[str, Any]) -> Storage:
+    """Where the job's operation keeps its record: a backup in the cluster's storage, a restore where the
+    restore engine puts it."""
+    from mongo_admin.ops.backup.engine import storage_for
+    from mongo_admin.ops.cluster.state import open_cluster
+    from mongo_admin.ops.restore.record import restore_storage
+
+    paths, record = open_cluster(cluster, _home(params))
+    if kind == "restore":
+        return restore_storage(paths, record, params.get("storage_url"), params.get("source_cluster") or cluster,
+                               _home(params))
+    return storage_for(paths, record, params.get("storage_url"))
 
 
 def newest_backup(cluster: str, params: Mapping[str, Any], *, full_only: bool) -> str:
@@ -227,8 +233,8 @@ def build_health_check(params: Mapping[str, Any]) -> JobFunction:
     return run
 
 
-BACKUP = JobKind("backup", OPERATION_CLASS, build_backup, repair_cluster_lock)
-RESTORE = JobKind("restore", OPERATION_CLASS, build_restore, repair_cluster_lock)
+BACKUP = JobKind("backup", OPERATION_CLASS, build_backup, close_dead_operation)
+RESTORE = JobKind("restore", OPERATION_CLASS, build_restore, close_dead_operation)
 # Verification reads the storage only; a drill deploys a scratch cluster (one at a time per cluster).
 VERIFY = JobKind("verify", None, build_verify)
 DRILL = JobKind("drill", "drill", build_drill)

@@ -89,7 +89,8 @@ class Schedule(Base):
     kind: Mapped[str] = mapped_column(String(64))
     cluster: Mapped[str] = mapped_column(String(128), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    cron: Mapped[str] = mapped_column(String(128))
+    # As long as the API accepts; PostgreSQL, unlike SQLite, refuses a longer value.
+    cron: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # How late a run may start and still run (seconds); later runs are skipped and recorded.
     misfire_grace_s: Mapped[int] = mapped_column(Integer, default=300)

@@ -8,9 +8,12 @@ the cancel flag, the result) and records how it ended; the lock is released in t
 A heartbeat thread refreshes ``heartbeat_at`` of the runner's jobs and locks every few seconds, and picks up
 cancellations requested through another process. A job whose heartbeat is older than ``stale_after_s`` belongs
 to a runner that died: ``recover_stale`` (run by ``start`` and on every heartbeat) marks it failed with the
-step it was at, releases its lock, and runs the cleanup registered for its kind (the backup kind's puts the
-balancer back and releases the cluster-side lock). Every state change goes through ``states.check_transition``
-and a compare-and-swap on the current state, so two runners never both finish (or recover) one job.
+step it was at and runs the cleanup registered for its kind (the backup and restore kinds' put the balancer
+back, release the cluster-side lock and close their record). Its lock is released at once when the kind has no
+cleanup, else when the cleanup has finished: until then this runner holds it, so a new job on the cluster is
+refused naming the cleanup instead of starting into what the dead one left. Every state change goes through
+``states.check_transition`` and a compare-and-swap on the current state, so two runners never both finish (or
+recover) one job.
 """
 
 from __future__ import annotations
@@ -56,8 +59,9 @@ class LockConflict(JobError):
         self.cluster = cluster
         self.operation_class = operation_class
         self.holder = holder
+        cleaning = "; cleaning up after its runner died" if holder is not None and holder.terminal else ""
         who = (f"{holder.kind} job {holder.id} (started {holder.created_at.isoformat(timespec='seconds')}, "
-               f"{holder.state})" if holder else "a job that just finished")
+               f"{holder.state}{cleaning})" if holder else "a job that just finished")
         super().__init__(f"another operation is running on cluster {cluster}: {who}",
                          f"only one {operation_class} operation runs on a cluster at a time",
                          "wait for it to finish, or cancel it, then submit again")
@@ -264,6 +268,7 @@ class JobRunner:
         self._functions: dict[str, JobFunction] = {}
         self._cancel: dict[str, threading.Event] = {}
         self._local: set[str] = set()  # jobs of this runner not finished yet
+        self._cleaning: set[str] = set()  # dead runners' jobs whose cleanup runs here, holding their lock
         self._subscribers: dict[str, list[queue.Queue[JobEvent]]] = {}
         self._guard = threading.Lock()
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -370,18 +375,19 @@ class JobRunner:
                            requested_by=requested_by, schedule_id=schedule_id)
 
     def _clear_stale_lock(self, cluster: str, operation_class: str, now: dt.datetime) -> None:
-        """A lock whose holder has ended, vanished or gone stale is released (a stale holder is recovered
-        first: failed, cleaned up), so the caller can take it."""
+        """A lock whose holder vanished or went stale is released (a stale holder still active is recovered
+        first: failed, its cleanup started, which keeps the lock), so the caller can take it. A fresh lock of an
+        ended job is a cleanup in progress and stays."""
         with self._sessions() as session:
             current = session.get(OperationLock, (cluster, operation_class))
             if current is None:
                 return
             holder = session.get(JobRecord, current.job_id)
             holder_id, heartbeat = current.job_id, current.heartbeat_at
-            holder_ended = holder is None or states.is_terminal(holder.state)
-        if not holder_ended and not self._is_stale(heartbeat, now):
+            holder_active = holder is not None and not states.is_terminal(holder.state)
+        if holder is not None and not self._is_stale(heartbeat, now):
             return
-        if not holder_ended:
+        if holder_active:
             self._recover_job(holder_id)
         with self._sessions() as session, session.begin():
             session.execute(delete(OperationLock).where(OperationLock.cluster == cluster,
@@ -578,13 +584,14 @@ class JobRunner:
         now = self._clock()
         with self._guard:
             local = list(self._local)
-        if not local:
+            held = [*local, *self._cleaning]
+        if not held:
             return
         with self._sessions() as session, session.begin():
             session.execute(update(JobRecord).where(JobRecord.id.in_(local),
                                                     JobRecord.state.in_(states.ACTIVE_STATES))
                             .values(heartbeat_at=now))
-            session.execute(update(OperationLock).where(OperationLock.job_id.in_(local)).values(heartbeat_at=now))
+            session.execute(update(OperationLock).where(OperationLock.job_id.in_(held)).values(heartbeat_at=now))
             wanted = session.execute(select(JobRecord.id).where(JobRecord.id.in_(local),
                                                                 JobRecord.cancel_requested.is_(True))).scalars().all()
         with self._guard:
@@ -594,8 +601,9 @@ class JobRunner:
 
     # ------------------------------------------------------------------------------------------ recovery
     def recover_stale(self) -> list[str]:
-        """Fail the jobs whose runner stopped sending heartbeats, release their locks and start their kind's
-        cleanup; the ids of the jobs recovered. Locks left by jobs that have ended are released too."""
+        """Fail the jobs whose runner stopped sending heartbeats and start their kind's cleanup (their locks are
+        released when it ends, at once without one); the ids of the jobs recovered. Stale locks left by jobs that
+        have ended are released too."""
         now = self._clock()
         threshold = now - dt.timedelta(seconds=self.stale_after_s)
         with self._guard:
@@ -625,6 +633,8 @@ class JobRunner:
         error = (f"its runner {job.runner_id} stopped sending heartbeats (last one {last}) while the job was "
                  f"{job.state}" + (f" at step '{job.step}'" if job.step else "") +
                  f"; marked failed by runner {self.runner_id}")
+        kind = self._kinds.get(job.kind)
+        cleanup = kind is not None and kind.cleanup is not None
         with self._sessions() as session, session.begin():
             moved = session.execute(update(JobRecord)
                                     .where(JobRecord.id == job_id, JobRecord.state == job.state,
@@ -634,11 +644,17 @@ class JobRunner:
                                             finished_at=now))
             if getattr(moved, "rowcount", 0) != 1:
                 return False
-            session.execute(delete(OperationLock).where(OperationLock.job_id == job_id))
+            held = OperationLock.job_id == job_id
+            if cleanup:  # this runner holds the lock until the cleanup ends
+                session.execute(update(OperationLock).where(held).values(runner_id=self.runner_id, heartbeat_at=now))
+            else:
+                session.execute(delete(OperationLock).where(held))
             session.add(JobLog(job_id=job_id, at=now, line=f"failed: {error}"))
         self._publish(JobEvent("state", job_id, states.FAILED, job.progress, job.step, error, now))
-        kind = self._kinds.get(job.kind)
-        if kind is not None and kind.cleanup is not None:
+        if cleanup:
+            assert kind is not None
+            with self._guard:
+                self._cleaning.add(job_id)
             thread = threading.Thread(target=self._cleanup, args=(kind, self.get(job_id)),
                                       name=f"job-cleanup-{job_id[:8]}", daemon=True)
             self._cleanups.append(thread)
@@ -646,9 +662,18 @@ class JobRunner:
         return True
 
     def _cleanup(self, kind: JobKind, job: JobInfo) -> None:
+        """Run the kind's cleanup of a recovered job, log what it did, then release the job's lock."""
         assert kind.cleanup is not None
         try:
-            said = kind.cleanup(job)
-        except Exception as exc:
-            said = f"failed: {exc.message() if isinstance(exc, MongoAdminError) else f'{type(exc).__name__}: {exc}'}"
-        self._record_log(job.id, f"cleanup after the runner's death: {said}", job.progress, job.step)
+            try:
+                said = kind.cleanup(job)
+            except Exception as exc:
+                what = exc.message() if isinstance(exc, MongoAdminError) else f"{type(exc).__name__}: {exc}"
+                said = f"failed: {what}"
+            self._record_log(job.id, f"cleanup after the runner's death: {said}", job.progress, job.step)
+        finally:
+            with self._sessions() as session, session.begin():
+                session.execute(delete(OperationLock).where(OperationLock.job_id == job.id,
+                                                            OperationLock.runner_id == self.runner_id))
+            with self._guard:
+                self._cleaning.discard(job.id)

@@ -1,31 +1,28 @@
-"""One round of metrics from a deployed cluster: every member and router polled in parallel, with the cluster's
+"""One round of metrics from a cluster: every member and router polled in parallel, with the cluster's
 credentials, each within its own timeout, so a dead or hung node is a gap in that round and never stalls it.
 
 Per mongod: ``serverStatus`` (opcounters, connections, network, the WiredTiger cache, the global lock's queue,
-memory), ``replSetGetStatus`` (its lag behind the primary), ``listDatabases`` (data on disk) and the free space
-of the file system under its dbPath (through the cluster's provider). Per router: ``serverStatus``. Once per
-round, through a router: ``$shardedDataDistribution``, summed per shard.
+memory), ``replSetGetStatus`` (its lag behind the primary), ``listDatabases`` (data on disk) and, for a cluster
+deployed here, the free space of the file system under its dbPath (through the cluster's provider). Per router:
+``serverStatus``. Once per round, through a router: ``$shardedDataDistribution``, summed per shard.
 
-A ``Collector`` keeps one client per node between rounds: connecting and authenticating (SCRAM) every round
-would cost more than the polling itself.
+Which nodes there are and how to reach them is the collector's ``Source`` (``metrics.sources``): a cluster
+deployed here, or one registered by connection string. Sources keep one client per node between rounds:
+connecting and authenticating (SCRAM) every round would cost more than the polling itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mongo_admin.errors import MongoAdminError
+from mongo_admin.metrics.sources import DeployedSource, Source, Target
 from mongo_admin.ops.cluster.access import ClusterAccess
-from mongo_admin.ops.cluster.layout import Node
-
-if TYPE_CHECKING:
-    from mongo_admin.mongo.client import Client
 
 NODE_TIMEOUT_S = 2.0
 MAX_WORKERS = 32
@@ -51,7 +48,7 @@ class NodeSample:
 
     node: str
     address: str
-    role: str  # configsvr, shardsvr or mongos
+    role: str  # configsvr, shardsvr, mongos, or mongod (a replica set or server registered on its own)
     replica_set: str | None
     values: dict[str, float] = field(default_factory=dict)
     error: str | None = None
@@ -141,26 +138,22 @@ def shard_data(distribution: Sequence[dict[str, Any]]) -> list[ShardData]:
 
 
 class Collector:
-    """Polls ``targets`` (default: every node of the cluster) each time ``collect`` is called.
+    """Polls the targets of ``source`` (a ``ClusterAccess`` is read as its deployed cluster, every node) each
+    time ``collect`` is called.
 
     ``node_timeout_s`` bounds every call to one node; the round itself waits at most ``round_timeout_s``
     (default: three node timeouts) and marks whatever has not answered by then as a gap. A node whose previous
     poll is still running is not polled again (it is a gap), so a hung node never ties up more than one worker.
     """
 
-    def __init__(self, access: ClusterAccess, *, targets: Sequence[Node] | None = None,
-                 node_timeout_s: float = NODE_TIMEOUT_S, round_timeout_s: float | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.access = access
-        self.targets = list(targets if targets is not None else access.record.layout.nodes)
+    def __init__(self, source: Source | ClusterAccess, *, node_timeout_s: float = NODE_TIMEOUT_S,
+                 round_timeout_s: float | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.source: Source = DeployedSource(source) if isinstance(source, ClusterAccess) else source
         self.node_timeout_s = node_timeout_s
         self.round_timeout_s = round_timeout_s if round_timeout_s is not None else 3 * node_timeout_s
         self._clock = clock
-        self._clients: dict[str, Client] = {}
-        self._clients_lock = threading.Lock()
         self._pending: dict[str, Future[NodeSample]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(self.targets) + 1),
-                                        thread_name_prefix="metrics")
+        self._pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="metrics")
 
     def __enter__(self) -> Collector:
         return self
@@ -170,37 +163,28 @@ class Collector:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-        with self._clients_lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            client.close()
-
-    def _client(self, node: Node) -> Client:
-        # Made on the worker threads; making a client does not touch the network, so the lock is held briefly.
-        with self._clients_lock:
-            client = self._clients.get(node.id)
-            if client is None:
-                client = self.access.node_client(node, timeout_s=self.node_timeout_s)
-                self._clients[node.id] = client
-            return client
+        self.source.close()
 
     def collect(self) -> ClusterSample:
+        """One round; a MongoAdminError when the source knows no node to poll."""
+        targets = self.source.targets()
         started = time.monotonic()
         taken_at = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
         busy = {node_id for node_id, future in self._pending.items() if not future.done()}
-        futures = {node.id: self._pool.submit(self._poll, node) for node in self.targets if node.id not in busy}
-        self._pending.update(futures)
-        routers = [node for node in self.targets if node.role == "mongos"]
+        futures = {target.id: self._pool.submit(self._poll, target) for target in targets if target.id not in busy}
+        # Polls still running stay pending (a node dropped from the targets is forgotten once its poll ends).
+        self._pending = {**{node_id: self._pending[node_id] for node_id in busy}, **futures}
+        routers = [target for target in targets if target.role == "mongos"]
         shards_future = self._pool.submit(self._distribution, routers) if routers else None
         waiting: list[Future[Any]] = [*futures.values(), *([shards_future] if shards_future else [])]
         wait(waiting, timeout=self.round_timeout_s)
         samples = []
-        for node in self.targets:
-            future = futures.get(node.id)
+        for target in targets:
+            future = futures.get(target.id)
             if future is None:
-                samples.append(_gap(node, "the previous poll of this node has not finished"))
+                samples.append(_gap(target, "the previous poll of this node has not finished"))
             elif not future.done():
-                samples.append(_gap(node, f"no answer within {self.round_timeout_s:g} s"))
+                samples.append(_gap(target, f"no answer within {self.round_timeout_s:g} s"))
             else:
                 samples.append(future.result())
         shards: list[ShardData] = []
@@ -210,60 +194,50 @@ class Collector:
                 shards, shards_error = shards_future.result()
             else:
                 shards_error = f"no answer within {self.round_timeout_s:g} s"
-        return ClusterSample(self.access.record.name, taken_at, time.monotonic() - started, samples, shards,
+        return ClusterSample(self.source.cluster, taken_at, time.monotonic() - started, samples, shards,
                              shards_error)
 
-    def _poll(self, node: Node) -> NodeSample:
+    def _poll(self, target: Target) -> NodeSample:
         from mongo_admin.mongo import client as mongo
         from mongo_admin.mongo import replset
 
         try:
-            client = self._client(node)
+            client = self.source.client(target, self.node_timeout_s)
             command: dict[str, Any] = {"serverStatus": 1, **dict.fromkeys(_SKIPPED_SECTIONS, 0)}
             values = server_status_values(mongo.run_admin(client, command))
-            if node.role != "mongos":
-                state = replset.replset_status(client)
-                me = next((row for row in state.members if row.is_self), None)
-                lag = state.lag_s(me) if me is not None else None
-                if lag is not None:
-                    values["repl.lag_s"] = lag
+            if target.role != "mongos":
+                if target.set_name is not None:
+                    state = replset.replset_status(client)
+                    me = next((row for row in state.members if row.is_self), None)
+                    lag = state.lag_s(me) if me is not None else None
+                    if lag is not None:
+                        values["repl.lag_s"] = lag
                 size = mongo.storage_size_bytes(client)
                 if size is not None:
                     values["storage.size_bytes"] = float(size)
         except MongoAdminError as exc:
-            return _gap(node, f"{exc.what}: {exc.why}" if exc.why else exc.what)
+            return _gap(target, f"{exc.what}: {exc.why}" if exc.why else exc.what)
         except Exception as exc:  # a bug or an odd reply must cost one node one round, not the round
-            return _gap(node, f"{type(exc).__name__}: {exc}")
-        values.update(self._disk(node))
-        return NodeSample(node.id, node.address, node.role, node.set_name, values)
+            return _gap(target, f"{type(exc).__name__}: {exc}")
+        values.update(self.source.disk(target))
+        return NodeSample(target.id, target.address, target.role, target.set_name, values)
 
-    def _disk(self, node: Node) -> dict[str, float]:
-        from mongo_admin.ops.cluster.processes import provider
-
-        dbpath = self.access.paths.dbpath(node)
-        if dbpath is None:
-            return {}
-        try:
-            total, free = provider(self.access.paths).disk_usage(node.host, dbpath)
-        except (MongoAdminError, OSError):
-            return {}
-        return {"disk.total_bytes": float(total), "disk.free_bytes": float(free)}
-
-    def _distribution(self, routers: Sequence[Node]) -> tuple[list[ShardData], str | None]:
+    def _distribution(self, routers: Sequence[Target]) -> tuple[list[ShardData], str | None]:
         from pymongo.errors import PyMongoError
 
         error = "no router answered"
-        for node in routers:
+        for target in routers:
             try:
-                cursor = self._client(node).admin.aggregate([{"$shardedDataDistribution": {}}])
+                cursor = self.source.client(target, self.node_timeout_s).admin.aggregate(
+                    [{"$shardedDataDistribution": {}}])
                 return shard_data(list(cursor)), None
             except (PyMongoError, MongoAdminError) as exc:
-                error = f"{node.id}: {str(exc).split(', Timeout:')[0]}"
+                error = f"{target.id}: {str(exc).split(', Timeout:')[0]}"
         return [], error
 
 
-def _gap(node: Node, error: str) -> NodeSample:
-    return NodeSample(node.id, node.address, node.role, node.set_name, {}, error)
+def _gap(target: Target, error: str) -> NodeSample:
+    return NodeSample(target.id, target.address, target.role, target.set_name, {}, error)
 
 
 def collect_cluster(access: ClusterAccess, *, node_timeout_s: float = NODE_TIMEOUT_S) -> ClusterSample:

@@ -1,17 +1,25 @@
-"""The polling loop: one collection round every ``interval_s``, stored and pruned, the latest kept for
-``/metrics``. It runs until its stop event is set; a round that fails as a whole (the database is unreachable)
+"""The polling loop: one round every ``interval_s`` until its stop event is set. A round first reads the cluster's
+topology and health into its ``SnapshotKeeper`` (what cluster detail serves; for a cluster registered by
+connection string, also where the collector finds the nodes), then collects the metrics, stores and prunes them,
+and keeps the latest for ``/metrics``. A round that fails as a whole (no node known, the database unreachable)
 is reported to ``on_error`` and the loop goes on.
+
+Pollers started together (every registered cluster when the API starts) would otherwise poll together: after its
+first round, each poller waits its ``phase_s`` (``spread``: a fraction of the interval drawn from the cluster's
+name) instead of a whole interval, so their rounds spread over the interval instead of arriving as one burst.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from mongo_admin.metrics.collector import ClusterSample, Collector
+from mongo_admin.metrics.snapshot import SnapshotKeeper
 from mongo_admin.metrics.store import Retention, prune, write_sample
 
 
@@ -23,9 +31,12 @@ class Poller:
     def __init__(self, collector: Collector, *, interval_s: float = 10.0,
                  sessions: sessionmaker[Session] | None = None, retention: Retention | None = None,
                  on_sample: Callable[[ClusterSample], None] | None = None,
-                 on_error: Callable[[BaseException], None] = _ignore) -> None:
+                 on_error: Callable[[BaseException], None] = _ignore,
+                 snapshots: SnapshotKeeper | None = None, phase_s: float = 0.0) -> None:
         self.collector = collector
+        self.snapshots = snapshots
         self.interval_s = interval_s
+        self.phase_s = phase_s
         self.sessions = sessions
         self.retention = retention or Retention()
         self.on_sample = on_sample
@@ -34,7 +45,10 @@ class Poller:
         self.rounds = 0
 
     def round(self) -> ClusterSample:
-        """Collect once, store the round and apply retention."""
+        """Read the topology and health (when the poller keeps them), collect once, store the round and apply
+        retention."""
+        if self.snapshots is not None:
+            self.snapshots.refresh()
         sample = self.collector.collect()
         self.latest = sample
         self.rounds += 1
@@ -48,8 +62,9 @@ class Poller:
         return sample
 
     def run(self, stop: threading.Event) -> None:
-        """Rounds on a fixed schedule (a slow round delays the next one, never doubles it) until ``stop``."""
-        next_at = time.monotonic()
+        """Rounds on a fixed schedule (a slow round delays the next one, never doubles it) until ``stop``: the
+        first at once, the second ``phase_s`` after it started, then one every ``interval_s``."""
+        next_at = time.monotonic() + self.phase_s - self.interval_s
         while not stop.is_set():
             try:
                 self.round()
@@ -59,7 +74,12 @@ class Poller:
             stop.wait(max(0.0, next_at - time.monotonic()))
 
     def start(self, stop: threading.Event) -> threading.Thread:
-        thread = threading.Thread(target=self.run, args=(stop,), name=f"metrics-{self.collector.access.record.name}",
+        thread = threading.Thread(target=self.run, args=(stop,), name=f"metrics-{self.collector.source.cluster}",
                                   daemon=True)
         thread.start()
         return thread
+
+
+def spread(name: str, interval_s: float) -> float:
+    """The phase of the poller of ``name``: a stable fraction of ``interval_s``, different from cluster to cluster."""
+    return zlib.crc32(name.encode()) % 1000 / 1000 * interval_s

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from mongo_admin.api.auth import hash_password
-from mongo_admin.api.schemas import Password, Username
-from mongo_admin.db.base import make_engine, session_factory
-from mongo_admin.db.migrate import check_schema
-from mongo_admin.db.models import Role, User
+from mongo_admin.db.migrate import migrated_sessions
+from mongo_admin.db.models import Role, User, Username
+from mongo_admin.db.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, Password, hash_password
 from mongo_admin.errors import InvalidInputError
 
 
@@ -23,17 +21,13 @@ def create_user(database_url: str, username: str, password: str, role: str = Rol
     try:
         TypeAdapter(Password).validate_python(password)
     except ValidationError as exc:
-        raise InvalidInputError("the password is too short or too long", "use 12 to 256 characters") from exc
-    engine = make_engine(database_url)
-    try:
-        check_schema(engine)
-        with session_factory(engine)() as session:
-            if session.scalar(select(User.id).where(User.username == username)) is not None:
-                raise InvalidInputError(f"user {username} already exists", "user names are unique",
-                                        "choose another --username, or manage users through the API")
-            user = User(username=username, password_hash=hash_password(password), role=Role(role).value)
-            session.add(user)
-            session.commit()
-            return user
-    finally:
-        engine.dispose()
+        raise InvalidInputError("the password is too short or too long",
+                                f"use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters") from exc
+    with migrated_sessions(database_url) as sessions, sessions() as session:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise InvalidInputError(f"user {username} already exists", "user names are unique",
+                                    "choose another --username, or manage users through the API")
+        user = User(username=username, password_hash=hash_password(password), role=Role(role).value)
+        session.add(user)
+        session.commit()
+        return user

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from mongo_admin.api.auth import AdminUser
 from mongo_admin.api.deps import SessionDep
+from mongo_admin.api.responses import DocumentedRoute
 from mongo_admin.api.schemas import AuditEventPublic, AuditEventsPublic
 from mongo_admin.db.models import AuditEvent
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], route_class=DocumentedRoute)
 
 
 @router.get("", response_model=AuditEventsPublic, summary="Query the audit trail")

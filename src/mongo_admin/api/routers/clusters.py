@@ -1,29 +1,32 @@
 """Clusters the platform manages: register one by connection string and credentials (kept encrypted, never
-returned) or one deployed on this machine; list; detail with live topology and health; unregister."""
+returned) or one deployed on this machine; list; detail with topology and health (the poller's latest snapshot,
+or read live); unregister."""
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path as PathType
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mongo_admin.api.auth import AdminUser, ViewerUser
-from mongo_admin.api.background import DEPLOYED, REGISTERED, Background, register_deployed
+from mongo_admin.api.background import REGISTERED, Background, register_deployed
 from mongo_admin.api.cluster_schemas import ClusterCreate, ClusterDetailPublic, ClusterPublic, ClustersPublic
-from mongo_admin.api.deps import CipherDep, SessionDep, SettingsDep
-from mongo_admin.db.crypto import CredentialCipher, MongoCredentials
+from mongo_admin.api.deps import CipherDep, SessionDep, SettingsDep, app_service
+from mongo_admin.api.responses import DocumentedRoute, errors
+from mongo_admin.db.base import utcnow
+from mongo_admin.db.crypto import MongoCredentials
 from mongo_admin.db.models import RegisteredCluster
-from mongo_admin.errors import MongoAdminError
 
-router = APIRouter(prefix="/clusters", tags=["clusters"])
+router = APIRouter(prefix="/clusters", tags=["clusters"], route_class=DocumentedRoute)
 
 CLUSTER_NOT_FOUND = "cluster not found"
 NAME_TAKEN = "a cluster with this name is already registered"
 NOT_DEPLOYED = "no cluster of this name was deployed on this machine"
+NO_BACKGROUND = "the cluster pollers are not available"
+# The longest a detail request waits for a live reading.
+DETAIL_TIMEOUT_S = 10.0
 NamePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
@@ -46,7 +49,9 @@ def _background(request: Request) -> Background | None:
 
 
 @router.post("", response_model=ClusterPublic, status_code=status.HTTP_201_CREATED,
-             summary="Register a cluster (connection string and credentials, or deployed on this machine)")
+             summary="Register a cluster (connection string and credentials, or deployed on this machine)",
+             responses=errors(why={400: "deployed names no cluster deployed on this machine, or name differs from it.",
+                                   409: "A cluster with this name is already registered."}))
 def register_cluster(body: ClusterCreate, _: AdminUser, session: SessionDep, cipher: CipherDep,
                      settings: SettingsDep, request: Request) -> ClusterPublic:
     name = body.name or body.deployed
@@ -72,6 +77,9 @@ def register_cluster(body: ClusterCreate, _: AdminUser, session: SessionDep, cip
         row.set_credentials(cipher, MongoCredentials(body.username, body.password, body.auth_source))
     session.add(row)
     session.commit()
+    background = _background(request)
+    if background is not None:
+        background.start_poller(name)
     return cluster_public(row)
 
 
@@ -81,53 +89,31 @@ def list_clusters(_: ViewerUser, session: SessionDep) -> ClustersPublic:
     return ClustersPublic(data=[cluster_public(row) for row in rows], count=len(rows))
 
 
-def _jsonable(value: Any) -> dict[str, Any]:
-    data: dict[str, Any] = dataclasses.asdict(value)
-    return data
-
-
-def _deployed_detail(name: str, home: PathType) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    from mongo_admin.ops.cluster.status import cluster_status
-    from mongo_admin.ops.health import health_check
-
-    topology = cluster_status(name, home)
-    health = health_check(name, home)
-    return topology.health, _jsonable(topology), _jsonable(health)
-
-
-def _registered_detail(row: RegisteredCluster, cipher: CredentialCipher) -> tuple[str, dict[str, Any]]:
-    from mongo_admin.ops.cluster.remote import remote_topology
-
-    credentials = row.credentials(cipher)
-    topology = remote_topology(row.connection_string, tls=row.tls,
-                               username=credentials.username if credentials else None,
-                               password=credentials.password if credentials else None,
-                               auth_source=credentials.auth_source if credentials else "admin")
-    return topology.health, _jsonable(topology)
-
-
-@router.get("/{name}", response_model=ClusterDetailPublic, summary="A cluster with its live topology and health")
-def get_cluster(name: NamePath, _: ViewerUser, session: SessionDep, cipher: CipherDep,
-                settings: SettingsDep) -> ClusterDetailPublic:
+@router.get("/{name}", response_model=ClusterDetailPublic,
+            summary="A cluster with its topology and health (its poller's latest snapshot, or read live)",
+            responses=errors(404))
+def get_cluster(name: NamePath, _: ViewerUser, session: SessionDep, request: Request,
+                refresh: Annotated[bool, Query(description="Read the cluster now (waiting at most "
+                                                           f"{DETAIL_TIMEOUT_S:g} s) instead of serving the "
+                                                           "snapshot its poller keeps.")] = False
+                ) -> ClusterDetailPublic:
     row = _get(session, name)
     public = cluster_public(row).model_dump()
-    health: dict[str, Any] | None = None
-    try:
-        if row.source == DEPLOYED:
-            state, topology, health = _deployed_detail(row.name, settings.home)
-        else:
-            state, topology = _registered_detail(row, cipher)
-    except MongoAdminError as exc:
+    background: Background = app_service(request, "background", NO_BACKGROUND)
+    snapshot, live = background.snapshot_keeper(row).current(refresh=refresh, timeout_s=DETAIL_TIMEOUT_S,
+                                                             max_age_s=background.snapshot_max_age_s)
+    if snapshot is None:
         return ClusterDetailPublic(**public, status="unreachable", topology=None, health=None,
-                                   error=exc.what)
-    except Exception as exc:  # a malformed connection string, a driver error: reported, never a 500
-        return ClusterDetailPublic(**public, status="unreachable", topology=None, health=None,
-                                   error=type(exc).__name__)
-    return ClusterDetailPublic(**public, status=state, topology=topology, health=health)
+                                   error=f"no answer within {DETAIL_TIMEOUT_S:g} s", observed_at=None, age_s=None,
+                                   stale=False)
+    return ClusterDetailPublic(**public, status=snapshot.status, topology=snapshot.topology, health=snapshot.health,
+                               error=snapshot.error, observed_at=snapshot.observed_at,
+                               age_s=round(max(0.0, (utcnow() - snapshot.observed_at).total_seconds()), 3),
+                               stale=not live)
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Unregister a cluster (a deployed one keeps running; its files stay)")
+               summary="Unregister a cluster (a deployed one keeps running; its files stay)", responses=errors(404))
 def unregister_cluster(name: NamePath, _: AdminUser, session: SessionDep, request: Request) -> Response:
     row = _get(session, name)
     background = _background(request)

@@ -6,17 +6,18 @@ from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import Engine
 
 from mongo_admin import __version__
+from mongo_admin.api.responses import DocumentedRoute, errors
 from mongo_admin.api.schemas import HealthPublic
 from mongo_admin.db.migrate import current_revision, head_revision
 from mongo_admin.errors import DatabaseSchemaError
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], route_class=DocumentedRoute)
 
 DATABASE_UNREACHABLE = "database unreachable"
 
 
 @router.get("", response_model=HealthPublic, summary="Is the API up and its database usable?",
-            responses={503: {"description": "The database is unreachable."}})
+            responses=errors(why={503: "The database is unreachable."}))
 def health(request: Request) -> HealthPublic:
     engine: Engine = request.app.state.engine
     try:

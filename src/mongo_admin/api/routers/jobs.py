@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from mongo_admin.api.auth import OperatorUser, ViewerUser
 from mongo_admin.api.cluster_schemas import JobDetailPublic, JobLogLine, JobPublic, JobsPublic
 from mongo_admin.api.deps import RunnerDep, SessionDep
+from mongo_admin.api.responses import DocumentedRoute, errors
 from mongo_admin.jobs.models import JobRecord
 from mongo_admin.jobs.runner import JobInfo, JobRunner
 from mongo_admin.jobs.states import STATES
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=DocumentedRoute)
 
 # A comment line keeps proxies from closing a quiet stream; the job is re-read at that pace as well.
 KEEPALIVE_S = 15.0
@@ -48,7 +49,8 @@ def list_jobs(_: ViewerUser, session: SessionDep,
     return JobsPublic(data=[job_public(JobInfo.of(row)) for row in rows], count=count)
 
 
-@router.get("/{job_id}", response_model=JobDetailPublic, summary="A job with its progress, log lines and result")
+@router.get("/{job_id}", response_model=JobDetailPublic, summary="A job with its progress, log lines and result",
+            responses=errors(404))
 def get_job(job_id: str, _: ViewerUser, runner: RunnerDep) -> JobDetailPublic:
     job = runner.get(job_id)
     logs = [JobLogLine(id=line_id, at=at, line=line) for line_id, at, line in runner.logs(job_id)]
@@ -56,7 +58,7 @@ def get_job(job_id: str, _: ViewerUser, runner: RunnerDep) -> JobDetailPublic:
 
 
 @router.post("/{job_id}/cancel", response_model=JobPublic, summary="Cancel a job (a running one stops at its "
-             "next safe point)")
+             "next safe point)", responses=errors(404, why={409: "The job has already ended."}))
 def cancel_job(job_id: str, _: OperatorUser, runner: RunnerDep) -> JobPublic:
     return job_public(runner.cancel(job_id))
 
@@ -80,7 +82,7 @@ def _events(runner: JobRunner, job_id: str) -> Iterator[str]:
             responses={200: {"content": {EVENT_STREAM: {"schema": {"type": "string"}}},
                              "description": "`event: state|progress|log` and `data: {type, job_id, state, progress, "
                                             "step, message, at}`; a snapshot first, the stream ends after the "
-                                            "terminal state."}})
+                                            "terminal state."}, **errors(404)})
 def job_events(job_id: str, _: ViewerUser, runner: RunnerDep) -> StreamingResponse:
     runner.get(job_id)  # 404 before the stream starts
     return StreamingResponse(_events(runner, job_id), media_type=EVENT_STREAM,

@@ -15,19 +15,20 @@ from mongo_admin.api.auth import ViewerUser
 from mongo_admin.api.deps import SessionDep
 from mongo_admin.api.operations import RegisteredClusterDep
 from mongo_admin.api.ops_schemas import MetricsLatestPublic, NodeLatest, SeriesPublic
+from mongo_admin.api.responses import DocumentedRoute, errors
 from mongo_admin.db.base import utcnow
 from mongo_admin.metrics.collector import ClusterSample
 from mongo_admin.metrics.models import MetricRound, MetricSample
 from mongo_admin.metrics.prometheus import CONTENT_TYPE, render
 from mongo_admin.metrics.store import UP, read_series
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], route_class=DocumentedRoute)
 
 DEFAULT_RANGE = dt.timedelta(hours=1)
 
 
 @router.get("/clusters/{name}/metrics/latest", response_model=MetricsLatestPublic,
-            summary="The latest collected values, per node")
+            summary="The latest collected values, per node", responses=errors(404))
 def latest_metrics(_: ViewerUser, cluster: RegisteredClusterDep, session: SessionDep) -> MetricsLatestPublic:
     latest = session.scalars(select(MetricRound).where(MetricRound.cluster == cluster.name)
                              .order_by(MetricRound.taken_at.desc(), MetricRound.id.desc()).limit(1)).first()
@@ -44,7 +45,8 @@ def latest_metrics(_: ViewerUser, cluster: RegisteredClusterDep, session: Sessio
 
 
 @router.get("/clusters/{name}/metrics/series", response_model=SeriesPublic,
-            summary="One metric of one node on a regular grid; counters as rates per second, gaps explicit")
+            summary="One metric of one node on a regular grid; counters as rates per second, gaps explicit",
+            responses=errors(404, why={400: "The range is empty, or holds more points than one series may."}))
 def metric_series(_: ViewerUser, cluster: RegisteredClusterDep, session: SessionDep,
                   node: Annotated[str, Query(min_length=1, max_length=128, description="A node id or shard name.")],
                   metric: Annotated[str, Query(min_length=1, max_length=64, description="e.g. connections.current, "

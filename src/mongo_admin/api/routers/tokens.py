@@ -7,13 +7,14 @@ from datetime import timedelta
 from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
-from mongo_admin.api.auth import ViewerUser, api_token_hash, new_api_token
+from mongo_admin.api.auth import ViewerUser, new_api_token
 from mongo_admin.api.deps import SessionDep
+from mongo_admin.api.responses import DocumentedRoute, errors
 from mongo_admin.api.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, ApiTokensPublic
 from mongo_admin.db.base import utcnow
-from mongo_admin.db.models import ApiToken, Role
+from mongo_admin.db.models import ApiToken, Role, secret_digest
 
-router = APIRouter(prefix="/tokens", tags=["tokens"])
+router = APIRouter(prefix="/tokens", tags=["tokens"], route_class=DocumentedRoute)
 
 TOKEN_NOT_FOUND = "token not found"
 
@@ -23,7 +24,7 @@ TOKEN_NOT_FOUND = "token not found"
 def create_token(body: ApiTokenCreate, user: ViewerUser, session: SessionDep) -> ApiTokenCreated:
     token = new_api_token()
     expires = utcnow() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
-    row = ApiToken(user_id=user.id, name=body.name, prefix=token[:12], token_hash=api_token_hash(token),
+    row = ApiToken(user_id=user.id, name=body.name, prefix=token[:12], token_hash=secret_digest(token),
                    expires_at=expires)
     session.add(row)
     session.commit()
@@ -38,7 +39,7 @@ def list_tokens(user: ViewerUser, session: SessionDep) -> ApiTokensPublic:
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Revoke an API token (your own; an admin may revoke anyone's)")
+               summary="Revoke an API token (your own; an admin may revoke anyone's)", responses=errors(404))
 def revoke_token(token_id: int, user: ViewerUser, session: SessionDep) -> Response:
     row = session.get(ApiToken, token_id)
     if row is None or (row.user_id != user.id and not user.role_enum.allows(Role.ADMIN)):

@@ -3,8 +3,8 @@ deleting one, and the cluster's backup status (who holds the lock, whether a dea
 
 A backup is complete when its ``manifest.json`` exists; ``backup.json`` tells the state of every backup, also
 the failed ones (with the failing step and first error line), which are listed, never hidden. ``backup status``
-also repairs what a crashed run left: a lock whose heartbeat stopped is released, its backup marked failed, and
-the balancer it had stopped started again.
+also repairs what a crashed run left (``recovery``): a lock whose heartbeat stopped is released, its backup or
+restore marked failed, and the balancer it had stopped started again.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mongo_admin.errors import MongoAdminError
 from mongo_admin.ops.backup import balancer
-from mongo_admin.ops.backup.lock import STALE_AFTER_S, ClusterLock, current_holder
+from mongo_admin.ops.backup.lock import current_holder
 from mongo_admin.ops.backup.manifest import (
     MANIFEST_NAME,
     RECORD_NAME,
@@ -26,6 +26,7 @@ from mongo_admin.ops.backup.manifest import (
     read_manifest,
     read_record,
 )
+from mongo_admin.ops.backup.recovery import take_over_stale
 from mongo_admin.ops.backup.retention import Candidate
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.state import open_cluster
@@ -187,31 +188,13 @@ class StatusResult:
 
 
 def backup_status(name: str, home: Path | None = None, storage_url: str | None = None) -> StatusResult:
-    """What runs now, and the repair of a dead run: its lock released, its backup marked failed, its balancer
-    mode restored."""
+    """What runs now, and the repair of a dead run: its lock released, its backup or restore marked failed, its
+    balancer mode restored (``recovery.take_over_stale``)."""
     storage, access = _storage(name, home, storage_url)
-    recovered = None
     with access.routers(timeout_s=10.0) as router:
+        recovered = take_over_stale(router, storage, name)
         holder = current_holder(router)
         age = (dt.datetime.now(dt.UTC) - holder.heartbeat).total_seconds() if holder else None
-        if holder is not None and age is not None and age >= STALE_AFTER_S:
-            lock = ClusterLock(router, "status", f"recovery-{holder.operation_id}").acquire()
-            try:
-                taken = lock.taken_over
-                if taken is not None:
-                    stale = read_record(storage, name, taken.operation_id) if taken.operation == "backup" else None
-                    if stale is not None and stale.state not in TERMINAL_STATES:
-                        stale.fail(f"its process ({taken.host}, pid {taken.pid}) stopped sending heartbeats",
-                                   dt.datetime.now(dt.UTC))
-                        from mongo_admin.ops.backup.manifest import write_record
-
-                        write_record(storage, stale)
-                    balancer.resume(router, taken.balancer_was)
-                    recovered = (f"released the stale lock of {taken.describe()}; marked it failed; balancer "
-                                 f"{'started again' if taken.balancer_was == 'full' else 'left as it was'}")
-            finally:
-                lock.release()
-            holder, age = None, None
         mode = balancer.mode(router)
     ids = backup_ids(storage, name)
     last = _entry(read_record(storage, name, ids[-1]), read_manifest(storage, name, ids[-1]), ids[-1]) if ids else None

@@ -2,10 +2,10 @@
 
 A full backup, step by step (the record ``backup.json`` is stored before anything else and after every step):
 
-1. lock — take the cluster's operation lock (a dead holder's stale lock is taken over: its backup is marked
-   failed and the balancer it stopped is put back);
-2. balancer — stop it and wait until no migration runs (its mode is recorded in the lock and restored on every
-   exit path);
+1. lock — take the cluster's operation lock (a dead holder's stale lock is taken over: its backup or restore is
+   marked failed and the balancer it stopped is put back);
+2. balancer — stop it and wait until no migration runs (its mode is recorded in the lock before it is stopped,
+   and restored on every exit path);
 3. sources — choose one member per replica set (hidden, then the least-lagging secondary, the primary last) and
    note each set's newest oplog timestamp: its replay starts there;
 4. dump — every replica set at once, several collections at a time, straight into storage;
@@ -38,7 +38,7 @@ from bson import Timestamp
 
 from mongo_admin import __version__
 from mongo_admin.errors import MongoAdminError, OperationCancelledError
-from mongo_admin.ops.backup import balancer, oplog
+from mongo_admin.ops.backup import balancer, oplog, recovery
 from mongo_admin.ops.backup.dump import DumpProgress, Namespace, Throttle, dump_replica_set
 from mongo_admin.ops.backup.encryption import EncryptionKey
 from mongo_admin.ops.backup.format import DumpLayout, Encoding, StoredObject
@@ -54,7 +54,6 @@ from mongo_admin.ops.backup.manifest import (
     Topology,
     backup_prefix,
     current_holder,
-    read_record,
     write_manifest,
     write_record,
 )
@@ -197,15 +196,6 @@ class _Backup:
         self.record.updated_at = _now()
         write_record(self.storage, self.record)
 
-    def _fail_stale(self, holder: Holder) -> None:
-        """The dead holder's backup is marked failed (its record says why); its balancer mode comes back."""
-        if holder.operation == "backup":
-            stale = read_record(self.storage, self.cluster.name, holder.operation_id)
-            if stale is not None and stale.state not in ("done", "failed", "cancelled"):
-                stale.fail(f"its process ({holder.host}, pid {holder.pid}) stopped sending heartbeats; the lock was "
-                           f"taken over by backup {self.backup_id}", _now())
-                write_record(self.storage, stale)
-
     # ------------------------------------------------------------------------------------------ run
     def run(self) -> BackupResult:
         began = time.monotonic()
@@ -218,11 +208,14 @@ class _Backup:
             lock = ClusterLock(router, "backup", self.backup_id).acquire()
             if lock.taken_over is not None:
                 self.took_over = lock.taken_over
-                self._fail_stale(lock.taken_over)
-                balancer.resume(router, lock.taken_over.balancer_was)
+                recovery.settle(router, self.storage, self.cluster.name, lock.taken_over,
+                                f"{recovery.dead_holder_reason(lock.taken_over)}; the lock was taken over by backup "
+                                f"{self.backup_id}")
             self._step("balancer", "stopping the balancer and waiting for migrations to finish")
-            self.balancer_was = balancer.pause(router)
+            # Its mode goes into the lock before it is stopped: whoever finds this run dead puts it back.
+            self.balancer_was = balancer.mode(router)
             lock.remember_balancer(self.balancer_was)
+            balancer.pause(router)
             self._step("sources", "choosing a member of each replica set to read")
             sources = {name: choose_source(self.access, name) for name in self.sets}
             starts = {name: self._newest(source) for name, source in sources.items()}

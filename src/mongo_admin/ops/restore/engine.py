@@ -3,8 +3,9 @@ servers only. Every restore takes the same steps, its record (``<cluster>/restor
 the first and after each one:
 
 1. preflight - prove it can succeed (``preflight``); a refusal changes nothing but the record;
-2. lock - the cluster's backup/restore lock, so no backup runs meanwhile;
-3. balancer - stopped (its mode recorded in the lock) and put back as it was at the end, whatever happens;
+2. lock - the cluster's backup/restore lock, so no backup runs meanwhile (a dead holder's stale lock is taken
+   over: its record marked failed, its balancer put back);
+3. balancer - stopped (its mode recorded in the lock first) and put back as it was at the end, whatever happens;
 4. data - every replica set involved at once, each on its primary directly (``replica_set``): drop, create with
    the original UUIDs, insert, build indexes, users and roles, the sharding catalog on the config servers
    (``catalog``), then the set's oplog replayed up to the backup's ``restore_to_time``;
@@ -30,7 +31,7 @@ from bson import Timestamp
 from bson.binary import Binary
 
 from mongo_admin.errors import MongoAdminError, OperationCancelledError
-from mongo_admin.ops.backup import balancer
+from mongo_admin.ops.backup import balancer, recovery
 from mongo_admin.ops.backup.engine import new_backup_id, storage_for
 from mongo_admin.ops.backup.format import Encoding
 from mongo_admin.ops.backup.lock import ClusterLock
@@ -41,11 +42,16 @@ from mongo_admin.ops.cluster.state import open_cluster
 from mongo_admin.ops.restore import catalog as catalog_ops
 from mongo_admin.ops.restore import preflight
 from mongo_admin.ops.restore.preflight import RestoreRefusedError
-from mongo_admin.ops.restore.record import RestoreKind, RestoreRecord, restore_key, write_restore_record
+from mongo_admin.ops.restore.record import (
+    RestoreKind,
+    RestoreRecord,
+    restore_key,
+    restore_storage,
+    write_restore_record,
+)
 from mongo_admin.ops.restore.replay import ReplayRules
 from mongo_admin.ops.restore.replica_set import SetPlan, SetProgress, SetResult, restore_set
 from mongo_admin.ops.restore.source import SetDump, open_set
-from mongo_admin.storage.base import Storage
 
 if TYPE_CHECKING:
     from mongo_admin.mongo.client import Client
@@ -206,7 +212,8 @@ class _Restore:
         self.paths, self.cluster = open_cluster(name, options.home)
         self.access = ClusterAccess(self.paths, self.cluster)
         self.source_cluster = options.source_cluster or name
-        self.storage = self._storage()
+        self.storage = restore_storage(self.paths, self.cluster, options.storage_url, self.source_cluster,
+                                       options.home)
         self.started = _now()
         self.restore_id = self._new_id()
         self.record = RestoreRecord(restore_id=self.restore_id, backup_id=backup_id, source_cluster=self.source_cluster,
@@ -228,15 +235,6 @@ class _Restore:
         self.files_checked = 0
         self.selected: dict[str, str] = {}
         self.sharded_targets: dict[str, tuple[str, Binary]] = {}
-
-    def _storage(self) -> Storage:
-        if self.options.storage_url or self.source_cluster == self.cluster.name:
-            return storage_for(self.paths, self.cluster, self.options.storage_url)
-        try:
-            paths, record = open_cluster(self.source_cluster, self.options.home)
-        except MongoAdminError:
-            return storage_for(self.paths, self.cluster)
-        return storage_for(paths, record)
 
     def _new_id(self) -> str:
         base = new_backup_id(self.started)
@@ -272,10 +270,14 @@ class _Restore:
             self._step("lock", "taking the cluster's backup/restore lock", 5.0)
             lock = ClusterLock(router, "restore", self.restore_id).acquire()
             if lock.taken_over is not None:
-                balancer.resume(router, lock.taken_over.balancer_was)
+                recovery.settle(router, self.storage, self.cluster.name, lock.taken_over,
+                                f"{recovery.dead_holder_reason(lock.taken_over)}; the lock was taken over by "
+                                f"restore {self.restore_id}")
             self._step("balancer", "stopping the balancer and waiting for migrations to finish", 8.0)
-            self.balancer_was = balancer.pause(router)
+            # Its mode goes into the lock before it is stopped: whoever finds this run dead puts it back.
+            self.balancer_was = balancer.mode(router)
             lock.remember_balancer(self.balancer_was)
+            balancer.pause(router)
             self.record.state = "running"
             jobs = self._jobs(router)
             self._step("data", f"restoring {', '.join(sorted({job.target for job in jobs}))}", 10.0)

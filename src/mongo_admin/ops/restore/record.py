@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mongo_admin.ops.backup.manifest import BackupStep, backup_prefix
 from mongo_admin.storage.base import Storage
+
+if TYPE_CHECKING:
+    from mongo_admin.ops.cluster.state import ClusterPaths, ClusterRecord
 
 RestoreKind = Literal["full", "shard", "namespaces", "config"]
 RestoreState = Literal["starting", "running", "done", "failed", "cancelled"]
@@ -86,6 +89,23 @@ def list_restore_records(storage: Storage, cluster: str) -> list[RestoreRecord]:
     records = [RestoreRecord.model_validate_json(storage.get(info.key)) for info in storage.list(prefix)
                if info.key.endswith(".json") and "/" not in info.key[len(prefix):]]
     return sorted(records, key=lambda record: (record.started_at, record.restore_id))
+
+
+def restore_storage(paths: ClusterPaths, cluster: ClusterRecord, storage_url: str | None, source_cluster: str,
+                    home: Path | None) -> Storage:
+    """Where a restore into ``cluster`` reads its backup and keeps its record: ``storage_url``, else the source
+    cluster's backup storage (the target's own when the source is not deployed here)."""
+    from mongo_admin.errors import MongoAdminError
+    from mongo_admin.ops.backup.engine import storage_for
+    from mongo_admin.ops.cluster.state import open_cluster
+
+    if storage_url or source_cluster == cluster.name:
+        return storage_for(paths, cluster, storage_url)
+    try:
+        source_paths, source = open_cluster(source_cluster, home)
+    except MongoAdminError:
+        return storage_for(paths, cluster)
+    return storage_for(source_paths, source)
 
 
 def list_restores(name: str, home: Path | None = None, storage_url: str | None = None) -> list[RestoreRecord]:

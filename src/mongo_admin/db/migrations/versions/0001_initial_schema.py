@@ -111,7 +111,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=64), nullable=False),
     sa.Column('cluster', sa.String(length=128), nullable=False),
     sa.Column('params', sa.JSON(), nullable=False),
-    sa.Column('cron', sa.String(length=128), nullable=False),
+    sa.Column('cron', sa.String(length=200), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('misfire_grace_s', sa.Integer(), nullable=False),
     sa.Column('paused', sa.Boolean(), nullable=False),
