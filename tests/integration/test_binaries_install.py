@@ -70,7 +70,7 @@ def test_install_an_exact_version(env: dict[str, str], site: DownloadSite) -> No
     done = subprocess.run([str(bin_dir / "mongod"), "--version"], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[0] == "db version v8.0.3"
     manifest = json.loads((bin_dir.parent / "install.json").read_text())
-    tarball = site.files["/linux/mongodb-ubuntu2204-8.0.3.tgz"]
+    tarball = site.files["/linux/mongodb-ubuntu2204-x86_64-8.0.3.tgz"]
     assert (manifest["version"], manifest["sha256"]) == ("8.0.3", sha256(tarball))
     assert installed_entries(home_of(env)) == ["8.0.3"]
     downloads = [each for each in events if each.done_bytes is not None]
@@ -115,14 +115,14 @@ def test_a_checksum_mismatch_installs_nothing(env: dict[str, str], site: Downloa
     site.publish(index)
     with pytest.raises(BinaryInstallError) as caught:
         install_binaries(home_of(env), "8.0.4", platform=UBUNTU, environ=env)
-    assert caught.value.what == f"checksum mismatch for {site.url('/linux/mongodb-ubuntu2204-8.0.4.tgz')}"
+    assert caught.value.what == f"checksum mismatch for {site.url('/linux/mongodb-ubuntu2204-x86_64-8.0.4.tgz')}"
     assert f"but the downloads index says {'0' * 64}" in caught.value.why
     assert caught.value.why.endswith("nothing was installed")
     assert installed_entries(home_of(env)) == []
 
 
 def test_a_truncated_download_installs_nothing(env: dict[str, str], site: DownloadSite) -> None:
-    path = "/linux/mongodb-ubuntu2204-8.0.4.tgz"
+    path = "/linux/mongodb-ubuntu2204-x86_64-8.0.4.tgz"
     site.short[path] = 100
     with pytest.raises(BinaryInstallError) as caught:
         install_binaries(home_of(env), "8.0.4", platform=UBUNTU, environ=env)
@@ -156,12 +156,12 @@ def test_an_unsupported_platform_names_itself_and_the_builds_that_exist(env: dic
 def test_an_archive_with_a_path_traversal_member_is_refused(env: dict[str, str], site: DownloadSite,
                                                              index: dict[str, Any]) -> None:
     hostile = fake_tarball("8.0.4", extra={"mongodb-8.0.4/../../evil": b"x"})
-    site.files["/linux/mongodb-ubuntu2204-8.0.4.tgz"] = hostile
+    site.files["/linux/mongodb-ubuntu2204-x86_64-8.0.4.tgz"] = hostile
     index["versions"][0]["downloads"][0]["archive"]["sha256"] = sha256(hostile)
     site.publish(index)
     with pytest.raises(BinaryInstallError) as caught:
         install_binaries(home_of(env), "8.0.4", platform=UBUNTU, environ=env)
-    assert caught.value.what == f"the archive {site.url('/linux/mongodb-ubuntu2204-8.0.4.tgz')} is unsafe"
+    assert caught.value.what == f"the archive {site.url('/linux/mongodb-ubuntu2204-x86_64-8.0.4.tgz')} is unsafe"
     assert caught.value.why == "member 'mongodb-8.0.4/../../evil' points outside the archive; nothing was installed"
     assert installed_entries(home_of(env)) == []
     assert not (home_of(env).parent / "evil").exists()
@@ -170,7 +170,7 @@ def test_an_archive_with_a_path_traversal_member_is_refused(env: dict[str, str],
 def test_a_mongod_reporting_another_version_is_not_installed(env: dict[str, str], site: DownloadSite,
                                                               index: dict[str, Any]) -> None:
     wrong = fake_tarball("8.0.4", reports="7.0.1")
-    site.files["/linux/mongodb-ubuntu2204-8.0.4.tgz"] = wrong
+    site.files["/linux/mongodb-ubuntu2204-x86_64-8.0.4.tgz"] = wrong
     index["versions"][0]["downloads"][0]["archive"]["sha256"] = sha256(wrong)
     site.publish(index)
     with pytest.raises(BinaryInstallError) as caught:

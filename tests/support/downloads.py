@@ -76,7 +76,8 @@ class DownloadSite:
                     digest: str | None = None, **where: str) -> str:
         """Serve an archive for ``version`` and list it in ``index``; returns its path."""
         tarball = fake_tarball(version) if tarball is None else tarball
-        path = f"/linux/mongodb-{where.get('target', 'ubuntu2204')}-{version}.tgz"
+        # One path per target and architecture: two archives of one version never overwrite each other.
+        path = f"/linux/mongodb-{where.get('target', 'ubuntu2204')}-{where.get('arch', 'x86_64')}-{version}.tgz"
         self.files[path] = tarball
         entry = next((each for each in index["versions"] if each["version"] == version), None)
         if entry is None:
