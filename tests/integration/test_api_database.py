@@ -3,6 +3,7 @@ schema check at start, credentials encrypted at rest, which URLs are accepted, a
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,20 @@ def test_the_api_works_on_each_database(api_on_each_database: ApiHarness) -> Non
     since = audit[-1]["at"]
     assert len(api.client.get("/api/v1/audit", params={"since": since}, headers=admin).json()["data"]) == len(audit)
     assert SECRET not in str(audit)
+
+
+def test_many_concurrent_requests_never_wait_for_a_connection_they_hold(api_on_each_database: ApiHarness) -> None:
+    """More requests at once than the pool has connections (5 + 10 on PostgreSQL) and the process worker threads
+    (40): each request's database work gives its connection back before the request waits for another thread, so
+    every request gets its answer instead of worker threads waiting for connections held by requests that wait for
+    those threads."""
+    api = api_on_each_database
+    admin = api.headers("admin")
+    cluster = {"name": "remote", "connection_string": "mongodb://127.0.0.1:1/"}
+    assert api.client.post("/api/v1/clusters", json=cluster, headers=admin).status_code == 201
+    paths = ["/api/v1/clusters", "/api/v1/jobs", "/api/v1/auth/me", "/api/v1/users",
+             "/api/v1/clusters/remote/metrics/series?node=router-0&metric=connections.current"]
+    requests = [paths[number % len(paths)] for number in range(200)]
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        statuses = list(pool.map(lambda path: (path, api.client.get(path, headers=admin).status_code), requests))
+    assert statuses == [(path, 200) for path in requests]

@@ -8,7 +8,7 @@ the next request, whatever tokens they hold.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from mongo_admin.api.audit import SAFE_METHODS
 from mongo_admin.api.browser_sessions import COOKIE_NAME, CSRF_HEADER, csrf_token_matches, find_session
-from mongo_admin.api.deps import SessionDep, SettingsDep
+from mongo_admin.api.deps import SessionDep, SettingsDep, end_read
 from mongo_admin.api.settings import ApiSettings
 from mongo_admin.db.base import utcnow
 from mongo_admin.db.models import ApiToken, BrowserSession, Role, User, secret_digest
@@ -141,18 +141,19 @@ def current_principal(request: Request, session: SessionDep, settings: SettingsD
     if (principal.kind == "session" and request.method not in SAFE_METHODS
             and not csrf_token_matches(cookie or "", settings, request.headers.get(CSRF_HEADER))):
         raise HTTPException(status.HTTP_403_FORBIDDEN, CSRF_REFUSED)
+    end_read(session)
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require_role(minimum: Role | str) -> Callable[[Principal], User]:
+def require_role(minimum: Role | str) -> Callable[[Principal], Awaitable[User]]:
     """A dependency that returns the calling user when their role is at least ``minimum`` (401 when nobody is
     authenticated, 403 when the role is too low)."""
     needed = Role(minimum)
 
-    def dependency(principal: PrincipalDep) -> User:
+    async def dependency(principal: PrincipalDep) -> User:
         if not principal.user.role_enum.allows(needed):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"requires the {needed.value} role")
         return principal.user

@@ -13,7 +13,7 @@ from fastapi import Path as PathParameter
 from sqlalchemy import select
 
 from mongo_admin.api.cluster_schemas import REGISTERED_NAME
-from mongo_admin.api.deps import SessionDep, SettingsDep, app_service
+from mongo_admin.api.deps import SessionDep, SettingsDep, app_service, end_read
 from mongo_admin.api.ops_schemas import JobAccepted
 from mongo_admin.db.models import RegisteredCluster
 from mongo_admin.jobs.runner import JobInfo
@@ -44,18 +44,21 @@ def find_cluster(name: Annotated[str, PathParameter(pattern=REGISTERED_NAME)], s
     return ClusterRef(row.name, row.source, settings.home)
 
 
-def registered_cluster(request: Request, cluster: Annotated[ClusterRef, Depends(find_cluster)]) -> ClusterRef:
+def registered_cluster(request: Request, name: Annotated[str, PathParameter(pattern=REGISTERED_NAME)],
+                       session: SessionDep, settings: SettingsDep) -> ClusterRef:
+    cluster = find_cluster(name, session, settings)
+    end_read(session)
     request.state.audit_target = f"clusters/{cluster.name}"
     return cluster
 
 
-def deployed_cluster(cluster: Annotated[ClusterRef, Depends(registered_cluster)]) -> ClusterRef:
+async def deployed_cluster(cluster: Annotated[ClusterRef, Depends(registered_cluster)]) -> ClusterRef:
     if cluster.source != "deployed":
         raise HTTPException(status.HTTP_409_CONFLICT, NOT_DEPLOYED.format(name=cluster.name))
     return cluster
 
 
-def get_scheduler(request: Request) -> Scheduler:
+async def get_scheduler(request: Request) -> Scheduler:
     scheduler: Scheduler = app_service(request, "scheduler", NO_SCHEDULER)
     return scheduler
 

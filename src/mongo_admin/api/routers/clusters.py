@@ -9,15 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from mongo_admin.api.auth import AdminUser, ViewerUser
 from mongo_admin.api.background import REGISTERED, Background, register_deployed
 from mongo_admin.api.cluster_schemas import ClusterCreate, ClusterDetailPublic, ClusterPublic, ClustersPublic
-from mongo_admin.api.deps import CipherDep, SessionDep, SettingsDep, app_service
+from mongo_admin.api.deps import CipherDep, SessionDep, SettingsDep, app_service, end_read, run_reading
 from mongo_admin.api.responses import DocumentedRoute, errors
 from mongo_admin.db.base import utcnow
 from mongo_admin.db.crypto import MongoCredentials
 from mongo_admin.db.models import RegisteredCluster
+from mongo_admin.metrics.snapshot import Snapshot
 
 router = APIRouter(prefix="/clusters", tags=["clusters"], route_class=DocumentedRoute)
 
@@ -84,24 +86,32 @@ def register_cluster(body: ClusterCreate, _: AdminUser, session: SessionDep, cip
 
 
 @router.get("", response_model=ClustersPublic, summary="List registered clusters")
-def list_clusters(_: ViewerUser, session: SessionDep) -> ClustersPublic:
-    rows = session.scalars(select(RegisteredCluster).order_by(RegisteredCluster.name)).all()
+async def list_clusters(_: ViewerUser, session: SessionDep) -> ClustersPublic:
+    rows = await run_reading(session, lambda: session.scalars(select(RegisteredCluster)
+                                                              .order_by(RegisteredCluster.name)).all())
     return ClustersPublic(data=[cluster_public(row) for row in rows], count=len(rows))
 
 
 @router.get("/{name}", response_model=ClusterDetailPublic,
             summary="A cluster with its topology and health (its poller's latest snapshot, or read live)",
             responses=errors(404))
-def get_cluster(name: NamePath, _: ViewerUser, session: SessionDep, request: Request,
-                refresh: Annotated[bool, Query(description="Read the cluster now (waiting at most "
-                                                           f"{DETAIL_TIMEOUT_S:g} s) instead of serving the "
-                                                           "snapshot its poller keeps.")] = False
-                ) -> ClusterDetailPublic:
-    row = _get(session, name)
-    public = cluster_public(row).model_dump()
+async def get_cluster(name: NamePath, _: ViewerUser, session: SessionDep, request: Request,
+                      refresh: Annotated[bool, Query(description="Read the cluster now (waiting at most "
+                                                                 f"{DETAIL_TIMEOUT_S:g} s) instead of serving the "
+                                                                 "snapshot its poller keeps.")] = False
+                      ) -> ClusterDetailPublic:
     background: Background = app_service(request, "background", NO_BACKGROUND)
-    snapshot, live = background.snapshot_keeper(row).current(refresh=refresh, timeout_s=DETAIL_TIMEOUT_S,
-                                                             max_age_s=background.snapshot_max_age_s)
+
+    def read() -> tuple[RegisteredCluster, Snapshot | None, bool]:
+        # The row, then the snapshot (which may wait for a live reading), in one worker thread.
+        row = _get(session, name)
+        end_read(session)
+        snapshot, live = background.snapshot_keeper(row).current(refresh=refresh, timeout_s=DETAIL_TIMEOUT_S,
+                                                                 max_age_s=background.snapshot_max_age_s)
+        return row, snapshot, live
+
+    row, snapshot, live = await run_in_threadpool(read)
+    public = cluster_public(row).model_dump()
     if snapshot is None:
         return ClusterDetailPublic(**public, status="unreachable", topology=None, health=None,
                                    error=f"no answer within {DETAIL_TIMEOUT_S:g} s", observed_at=None, age_s=None,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from mongo_admin.api.auth import OperatorUser, ViewerUser
 from mongo_admin.api.cluster_schemas import JobDetailPublic, JobLogLine, JobPublic, JobsPublic
-from mongo_admin.api.deps import RunnerDep, SessionDep
+from mongo_admin.api.deps import RunnerDep, SessionDep, run_reading
 from mongo_admin.api.responses import DocumentedRoute, errors
 from mongo_admin.jobs.models import JobRecord
 from mongo_admin.jobs.runner import JobInfo, JobRunner
@@ -31,21 +31,25 @@ def job_public(job: JobInfo) -> JobPublic:
 
 
 @router.get("", response_model=JobsPublic, summary="List jobs, newest first")
-def list_jobs(_: ViewerUser, session: SessionDep,
-              state: Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$")] = None,
-              kind: Annotated[str | None, Query(max_length=64)] = None,
-              cluster: Annotated[str | None, Query(max_length=128)] = None,
-              requested_by: Annotated[str | None, Query(max_length=128)] = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> JobsPublic:
-    query = select(JobRecord)
-    for column, value in ((JobRecord.state, state), (JobRecord.kind, kind), (JobRecord.cluster, cluster),
-                          (JobRecord.requested_by, requested_by)):
-        if value is not None:
-            query = query.where(column == value)
-    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(JobRecord.created_at.desc(), JobRecord.id).limit(limit)
-                           .offset(offset)).all()
+async def list_jobs(_: ViewerUser, session: SessionDep,
+                    state: Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$")] = None,
+                    kind: Annotated[str | None, Query(max_length=64)] = None,
+                    cluster: Annotated[str | None, Query(max_length=128)] = None,
+                    requested_by: Annotated[str | None, Query(max_length=128)] = None,
+                    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                    offset: Annotated[int, Query(ge=0)] = 0) -> JobsPublic:
+    conditions = [column == value for column, value in ((JobRecord.state, state), (JobRecord.kind, kind),
+                                                        (JobRecord.cluster, cluster),
+                                                        (JobRecord.requested_by, requested_by))
+                  if value is not None]
+
+    def read() -> tuple[int, Sequence[JobRecord]]:
+        count = session.scalar(select(func.count()).select_from(JobRecord).where(*conditions)) or 0
+        rows = session.scalars(select(JobRecord).where(*conditions)
+                               .order_by(JobRecord.created_at.desc(), JobRecord.id).limit(limit).offset(offset)).all()
+        return count, rows
+
+    count, rows = await run_reading(session, read)
     return JobsPublic(data=[job_public(JobInfo.of(row)) for row in rows], count=count)
 
 

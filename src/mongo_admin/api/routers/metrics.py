@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from mongo_admin.api.auth import ViewerUser
-from mongo_admin.api.deps import SessionDep
+from mongo_admin.api.deps import SessionDep, run_reading
 from mongo_admin.api.operations import RegisteredClusterDep
 from mongo_admin.api.ops_schemas import MetricsLatestPublic, NodeLatest, SeriesPublic
 from mongo_admin.api.responses import DocumentedRoute, errors
@@ -47,17 +47,19 @@ def latest_metrics(_: ViewerUser, cluster: RegisteredClusterDep, session: Sessio
 @router.get("/clusters/{name}/metrics/series", response_model=SeriesPublic,
             summary="One metric of one node on a regular grid; counters as rates per second, gaps explicit",
             responses=errors(404, why={400: "The range is empty, or holds more points than one series may."}))
-def metric_series(_: ViewerUser, cluster: RegisteredClusterDep, session: SessionDep,
-                  node: Annotated[str, Query(min_length=1, max_length=128, description="A node id or shard name.")],
-                  metric: Annotated[str, Query(min_length=1, max_length=64, description="e.g. connections.current, "
-                                               "opcounters.insert, repl.lag_s")],
-                  start: Annotated[dt.datetime | None, Query(description="Default: an hour before end.")] = None,
-                  end: Annotated[dt.datetime | None, Query(description="Default: now.")] = None,
-                  step: Annotated[float, Query(gt=0, le=86400, description="Seconds per point.")] = 60.0
-                  ) -> SeriesPublic:
+async def metric_series(_: ViewerUser, cluster: RegisteredClusterDep, session: SessionDep,
+                        node: Annotated[str, Query(min_length=1, max_length=128,
+                                                   description="A node id or shard name.")],
+                        metric: Annotated[str, Query(min_length=1, max_length=64,
+                                                     description="e.g. connections.current, opcounters.insert, "
+                                                                 "repl.lag_s")],
+                        start: Annotated[dt.datetime | None, Query(description="Default: an hour before end.")] = None,
+                        end: Annotated[dt.datetime | None, Query(description="Default: now.")] = None,
+                        step: Annotated[float, Query(gt=0, le=86400, description="Seconds per point.")] = 60.0
+                        ) -> SeriesPublic:
     until = _aware(end) if end is not None else utcnow()
     since = _aware(start) if start is not None else until - DEFAULT_RANGE
-    series = read_series(session, cluster.name, node, metric, since, until, step)
+    series = await run_reading(session, lambda: read_series(session, cluster.name, node, metric, since, until, step))
     return SeriesPublic.model_validate(series)
 
 
