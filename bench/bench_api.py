@@ -67,7 +67,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test harness lives in tests/support
 
 import psutil
-from tests.support.clusters import kill_cluster_leftovers
+from tests.support.clusters import deployed_cluster
 from tests.support.simproc import free_port, free_port_block, wait_until
 
 from mongo_admin.db.base import make_engine, session_factory
@@ -76,12 +76,9 @@ from mongo_admin.jobs.runner import JobContext, JobRunner
 from mongo_admin.metrics.collector import ClusterSample, Collector
 from mongo_admin.metrics.sources import RegisteredSource
 from mongo_admin.metrics.store import write_sample
-from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
-from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.remote import RemoteCluster
 from mongo_admin.ops.cluster.secrets import read_admin_credentials
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.spec.load import parse_spec
 
 CLUSTER = "benchapi"
 SPEC = """\
@@ -146,15 +143,9 @@ def main() -> None:
         home = Path(tmp)
         text = SPEC.format(base=free_port_block(30))
         started = time.monotonic()
-        deploy(parse_spec(text), text, DeployOptions(home=home))
-        print(f"deployed {CLUSTER} (20 processes) in {time.monotonic() - started:.1f} s")
-        try:
+        with deployed_cluster(text, home):
+            print(f"deployed {CLUSTER} (20 processes) in {time.monotonic() - started:.1f} s")
             run(home, args)
-        finally:
-            try:
-                destroy_cluster(CLUSTER, home)
-            finally:
-                kill_cluster_leftovers(home)
 
 
 def run(home: Path, args: argparse.Namespace) -> None:

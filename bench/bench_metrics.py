@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test harness lives in tests/support
 
-from tests.support.clusters import kill_cluster_leftovers
+from tests.support.clusters import deployed_cluster
 from tests.support.simproc import free_port_block
 
 from mongo_admin.db.base import Base, make_engine, session_factory
@@ -36,10 +36,7 @@ from mongo_admin.metrics.models import MetricRound, MetricSample
 from mongo_admin.metrics.sources import DeployedSource
 from mongo_admin.metrics.store import Retention, prune, write_sample
 from mongo_admin.ops.cluster.access import ClusterAccess
-from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
-from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.spec.load import parse_spec
 
 SPEC = """\
 name: benchmx
@@ -61,14 +58,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as tmp:
         home = Path(tmp)
         text = SPEC.format(base=free_port_block(10))
-        deploy(parse_spec(text), text, DeployOptions(home=home))
-        try:
+        with deployed_cluster(text, home):
             run(home, args)
-        finally:
-            try:
-                destroy_cluster("benchmx", home)
-            finally:
-                kill_cluster_leftovers(home)
 
 
 def run(home: Path, args: argparse.Namespace) -> None:

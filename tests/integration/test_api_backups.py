@@ -22,12 +22,9 @@ from mongo_admin.metrics.collector import Collector
 from mongo_admin.metrics.poller import Poller
 from mongo_admin.metrics.store import NODE_DOWN
 from mongo_admin.ops.cluster.access import ClusterAccess
-from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
-from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.processes import stop_node
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.spec.load import parse_spec
-from tests.support.clusters import kill_cluster_leftovers
+from tests.support.clusters import deployed_cluster
 from tests.support.platform_api import ROLES, ApiHarness, make_settings
 from tests.support.simproc import free_port_block
 
@@ -48,17 +45,11 @@ JOB_TIMEOUT_S = 300
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("api-ops-home")
     text = SPEC.format(base=free_port_block(10))
-    deploy(parse_spec(text), text, DeployOptions(home=home))
-    paths, record = open_cluster(CLUSTER, home)
-    with ClusterAccess(paths, record).routers() as client:
-        client["app"]["items"].insert_many([{"k": n} for n in range(300)])
-    try:
+    with deployed_cluster(text, home):
+        paths, record = open_cluster(CLUSTER, home)
+        with ClusterAccess(paths, record).routers() as client:
+            client["app"]["items"].insert_many([{"k": n} for n in range(300)])
         yield home
-    finally:
-        try:
-            destroy_cluster(CLUSTER, home)
-        finally:
-            kill_cluster_leftovers(home)
 
 
 def _harness(home: Path, tmp_path: Path, template: Path, monkeypatch: pytest.MonkeyPatch,

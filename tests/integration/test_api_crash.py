@@ -31,12 +31,9 @@ from mongo_admin.jobs.models import JobRecord, OperationLock
 from mongo_admin.ops.backup.engine import new_backup_id, storage_for
 from mongo_admin.ops.backup.lock import LOCK_COLLECTION, LOCK_DB, LOCK_ID
 from mongo_admin.ops.cluster.access import ClusterAccess
-from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
-from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
 from mongo_admin.ops.restore.record import RestoreRecord, read_restore_record, write_restore_record
-from mongo_admin.spec.load import parse_spec
-from tests.support.clusters import kill_cluster_leftovers
+from tests.support.clusters import deployed_cluster
 from tests.support.simproc import free_port_block, wait_until
 
 pytestmark = pytest.mark.timeout(600)
@@ -63,21 +60,15 @@ CLI = str(Path(sys.executable).parent / "mongo-admin")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("api-crash-home")
     text = SPEC.format(base=free_port_block(10))
-    deploy(parse_spec(text), text, DeployOptions(home=home))
-    with router(home) as client:
-        client.admin.command("enableSharding", "app", primaryShard="shard0")
-        for name, shard in (("a", "shard0"), ("b", "shard1")):
-            client.admin.command("shardCollection", f"app.{name}", key={"k": 1})
-            if shard != "shard0":
-                client.admin.command("moveChunk", f"app.{name}", find={"k": 0}, to=shard)
-            client.app[name].insert_many([{"k": n, "pad": "p" * 2000} for n in range(1000)])
-    try:
+    with deployed_cluster(text, home):
+        with router(home) as client:
+            client.admin.command("enableSharding", "app", primaryShard="shard0")
+            for name, shard in (("a", "shard0"), ("b", "shard1")):
+                client.admin.command("shardCollection", f"app.{name}", key={"k": 1})
+                if shard != "shard0":
+                    client.admin.command("moveChunk", f"app.{name}", find={"k": 0}, to=shard)
+                client.app[name].insert_many([{"k": n, "pad": "p" * 2000} for n in range(1000)])
         yield home
-    finally:
-        try:
-            destroy_cluster(CLUSTER, home)
-        finally:
-            kill_cluster_leftovers(home)
 
 
 def router(home: Path) -> pymongo.MongoClient[dict[str, Any]]:

@@ -29,14 +29,11 @@ from mongo_admin.cli.main import cli
 from mongo_admin.ops.backup.engine import BackupFailedError, BackupOptions, create_backup
 from mongo_admin.ops.backup.manifest import read_manifest, read_record
 from mongo_admin.ops.cluster.access import ClusterAccess
-from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
-from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
 from mongo_admin.ops.restore.engine import RestoreOptions, restore_cluster
-from mongo_admin.spec.load import parse_spec
 from mongo_admin.storage import open_storage
 from mongo_admin.storage.faults import FaultyStorage
-from tests.support.clusters import kill_cluster_leftovers
+from tests.support.clusters import deployed_cluster
 from tests.support.simproc import free_port_block, wait_until
 
 pytestmark = pytest.mark.timeout(600)
@@ -57,21 +54,15 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     secondary), shard1 of 1 (a primary is the only source), one router; every process stopped afterwards."""
     home = tmp_path_factory.mktemp("backup-home")
     text = SPEC.format(base=free_port_block(10))
-    deploy(parse_spec(text), text, DeployOptions(home=home))
-    paths, record = open_cluster("bk", home)
-    with ClusterAccess(paths, record).routers() as client:
-        client.admin.command("enableSharding", "app", primaryShard="shard0")
-        for name, shard in (("a", "shard0"), ("b", "shard1")):
-            client.admin.command("shardCollection", f"app.{name}", key={"k": 1})
-            if shard != "shard0":
-                client.admin.command("moveChunk", f"app.{name}", find={"k": 0}, to=shard)
-    try:
+    with deployed_cluster(text, home):
+        paths, record = open_cluster("bk", home)
+        with ClusterAccess(paths, record).routers() as client:
+            client.admin.command("enableSharding", "app", primaryShard="shard0")
+            for name, shard in (("a", "shard0"), ("b", "shard1")):
+                client.admin.command("shardCollection", f"app.{name}", key={"k": 1})
+                if shard != "shard0":
+                    client.admin.command("moveChunk", f"app.{name}", find={"k": 0}, to=shard)
         yield home
-    finally:
-        try:
-            destroy_cluster("bk", home)
-        finally:
-            kill_cluster_leftovers(home)
 
 
 def router(home: Path) -> pymongo.MongoClient[dict[str, Any]]:

@@ -28,11 +28,8 @@ from click.testing import CliRunner, Result
 
 from mongo_admin.cli.main import cli
 from mongo_admin.ops.cluster.access import ClusterAccess
-from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
-from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.spec.load import parse_spec
-from tests.support.clusters import kill_cluster_leftovers
+from tests.support.clusters import deployed_cluster
 from tests.support.platform_api import PASSWORD
 from tests.support.served_api import ServedApi, served_api
 from tests.support.simproc import free_port, free_port_block, wait_until
@@ -66,20 +63,14 @@ def spec(name: str) -> str:
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("cli-api-home")
     text = spec(CLUSTER)
-    deploy(parse_spec(text), text, DeployOptions(home=home))
-    paths, record = open_cluster(CLUSTER, home)
-    with ClusterAccess(paths, record).router_client(timeout_s=30.0) as client:
-        client.admin.command("enableSharding", "app")
-        client.admin.command("shardCollection", "app.items", key={"_id": "hashed"})
-        client["app"]["items"].insert_many([{"_id": n, "n": n} for n in range(200)])
-        client["app"]["notes"].insert_many([{"text": f"note {n}"} for n in range(20)])
-    try:
+    with deployed_cluster(text, home):
+        paths, record = open_cluster(CLUSTER, home)
+        with ClusterAccess(paths, record).router_client(timeout_s=30.0) as client:
+            client.admin.command("enableSharding", "app")
+            client.admin.command("shardCollection", "app.items", key={"_id": "hashed"})
+            client["app"]["items"].insert_many([{"_id": n, "n": n} for n in range(200)])
+            client["app"]["notes"].insert_many([{"text": f"note {n}"} for n in range(20)])
         yield home
-    finally:
-        try:
-            destroy_cluster(CLUSTER, home)
-        finally:
-            kill_cluster_leftovers(home)
 
 
 @pytest.fixture(scope="module")

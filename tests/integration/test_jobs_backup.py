@@ -18,12 +18,9 @@ from mongo_admin.jobs.runner import JobRunner, LockConflict
 from mongo_admin.ops.backup import balancer
 from mongo_admin.ops.backup.manifest import read_manifest, read_record
 from mongo_admin.ops.cluster.access import ClusterAccess
-from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
-from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.spec.load import parse_spec
 from mongo_admin.storage import open_storage
-from tests.support.clusters import kill_cluster_leftovers
+from tests.support.clusters import deployed_cluster
 from tests.support.simproc import free_port_block
 
 pytestmark = pytest.mark.timeout(600)
@@ -41,17 +38,11 @@ ports: {{base: {base}}}
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("jobs-home")
     text = SPEC.format(base=free_port_block(10))
-    deploy(parse_spec(text), text, DeployOptions(home=home))
-    paths, record = open_cluster("jb", home)
-    with ClusterAccess(paths, record).routers() as client:
-        client["app"]["items"].insert_many([{"k": n} for n in range(200)])
-    try:
+    with deployed_cluster(text, home):
+        paths, record = open_cluster("jb", home)
+        with ClusterAccess(paths, record).routers() as client:
+            client["app"]["items"].insert_many([{"k": n} for n in range(200)])
         yield home
-    finally:
-        try:
-            destroy_cluster("jb", home)
-        finally:
-            kill_cluster_leftovers(home)
 
 
 @pytest.fixture

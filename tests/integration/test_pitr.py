@@ -23,13 +23,10 @@ from mongo_admin.ops.backup.pitr_status import pitr_status
 from mongo_admin.ops.backup.slices import PitrRangeError, list_slices, replay_entries, slices_for
 from mongo_admin.ops.cluster import replsets
 from mongo_admin.ops.cluster.access import ClusterAccess
-from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
-from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.spec.load import parse_spec
 from mongo_admin.storage import open_storage
 from mongo_admin.storage.base import Storage
-from tests.support.clusters import kill_cluster_leftovers
+from tests.support.clusters import deployed_cluster
 from tests.support.simproc import free_port_block, wait_until
 
 pytestmark = pytest.mark.timeout(600)
@@ -55,17 +52,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     one router; database app lives on shard0, database other on shard1; every process stopped afterwards."""
     home = tmp_path_factory.mktemp("pitr-home")
     text = SPEC.format(base=free_port_block(10))
-    deploy(parse_spec(text), text, DeployOptions(home=home))
-    with access(home).routers() as client:
-        client.admin.command("enableSharding", "app", primaryShard="shard0")
-        client.admin.command("enableSharding", "other", primaryShard="shard1")
-    try:
+    with deployed_cluster(text, home):
+        with access(home).routers() as client:
+            client.admin.command("enableSharding", "app", primaryShard="shard0")
+            client.admin.command("enableSharding", "other", primaryShard="shard1")
         yield home
-    finally:
-        try:
-            destroy_cluster(NAME, home)
-        finally:
-            kill_cluster_leftovers(home)
 
 
 def access(home: Path) -> ClusterAccess:

@@ -19,13 +19,10 @@ from mongo_admin.cli.main import cli
 from mongo_admin.ops.backup.engine import BackupOptions, create_backup
 from mongo_admin.ops.backup.pitr import PitrOptions, slice_once
 from mongo_admin.ops.cluster.access import ClusterAccess
-from mongo_admin.ops.cluster.deploy import DeployOptions, deploy
-from mongo_admin.ops.cluster.lifecycle import destroy_cluster
 from mongo_admin.ops.cluster.state import open_cluster
 from mongo_admin.ops.restore.engine import RestoreOptions, base_for, restore_cluster
 from mongo_admin.ops.restore.preflight import RestoreRefusedError
-from mongo_admin.spec.load import parse_spec
-from tests.support.clusters import kill_cluster_leftovers
+from tests.support.clusters import deployed_cluster
 from tests.support.simproc import free_port_block
 
 pytestmark = pytest.mark.timeout(600)
@@ -45,14 +42,8 @@ backup: {{pitr: {{enabled: true, slice_seconds: 5}}}}
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("pitr-restore-home")
     text = SPEC.format(base=free_port_block(10))
-    deploy(parse_spec(text), text, DeployOptions(home=home))
-    try:
+    with deployed_cluster(text, home):
         yield home
-    finally:
-        try:
-            destroy_cluster("tr", home)
-        finally:
-            kill_cluster_leftovers(home)
 
 
 def client(home: Path) -> Any:
