@@ -24,7 +24,7 @@ from mongo_admin.api.browser_sessions import COOKIE_NAME, CSRF_HEADER, csrf_toke
 from mongo_admin.api.deps import SessionDep, SettingsDep, end_read
 from mongo_admin.api.settings import ApiSettings
 from mongo_admin.db.base import utcnow
-from mongo_admin.db.models import ApiToken, BrowserSession, Role, User, secret_digest
+from mongo_admin.db.models import ApiToken, BrowserSession, Role, User, last_use_due, secret_digest
 
 API_TOKEN_PREFIX = "mat_"
 JWT_ALGORITHM = "HS256"
@@ -74,8 +74,9 @@ def _user_from_api_token(session: Session, token: str) -> tuple[User, ApiToken] 
     user = session.get(User, row.user_id)
     if user is None:
         return None
-    row.last_used_at = now
-    session.commit()
+    if last_use_due(row.last_used_at, now):
+        row.last_used_at = now
+        session.commit()
     return user, row
 
 

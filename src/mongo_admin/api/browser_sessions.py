@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from mongo_admin.api.settings import ApiSettings
 from mongo_admin.db.base import utcnow
-from mongo_admin.db.models import BrowserSession, User, secret_digest
+from mongo_admin.db.models import BrowserSession, User, last_use_due, secret_digest
 
 COOKIE_NAME = "mongo_admin_session"
 # The API's own paths only: the dashboard's static files never see the cookie.
@@ -48,15 +48,16 @@ def open_session(db: Session, user: User, settings: ApiSettings, client: str | N
 
 
 def find_session(db: Session, session_id: str, settings: ApiSettings) -> BrowserSession | None:
-    """The live session whose id is ``session_id``, its last use moved to now; None when there is none, or it
-    was revoked, or it has been idle too long, or it reached its absolute expiry."""
+    """The live session whose id is ``session_id``, its last use moved to now (to the minute); None when there is
+    none, or it was revoked, or it has been idle too long, or it reached its absolute expiry."""
     row = db.scalar(select(BrowserSession).where(BrowserSession.id_hash == secret_digest(session_id)))
     now = utcnow()
     if (row is None or row.revoked_at is not None or row.expires_at <= now
             or row.last_seen_at + idle_timeout(settings) <= now):
         return None
-    row.last_seen_at = now
-    db.commit()
+    if last_use_due(row.last_seen_at, now):
+        row.last_seen_at = now
+        db.commit()
     return row
 
 

@@ -4,7 +4,7 @@ trail, and the clusters it manages (with their MongoDB credentials, encrypted at
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -30,6 +30,15 @@ def secret_digest(secret: str) -> str:
     """What is stored in place of a random secret the platform hands out (an API token, a session id): its
     SHA-256. Enough, since the secret is 256 random bits, not a password a person chose."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# A token's or a session's last use is written at most this often, so an authenticated read is not also a write.
+LAST_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def last_use_due(last: datetime | None, now: datetime) -> bool:
+    """Whether a last-use time of ``last`` is worth moving to ``now`` (see LAST_USE_RESOLUTION)."""
+    return last is None or now - last >= LAST_USE_RESOLUTION
 
 
 class Role(StrEnum):
