@@ -9,7 +9,9 @@ from typing import Any
 
 import pymongo
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from mongo_admin.db.base import Base, import_model_modules, make_engine, session_factory
 from tests.support.sharded import ShardedCluster
 from tests.support.simproc import SimProcess
 
@@ -62,3 +64,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'platform.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on an empty platform database with every table, on each backend (as ``db_url``)."""
+    import_model_modules()
+    engine = make_engine(db_url)
+    Base.metadata.create_all(engine)
+    yield session_factory(engine)
+    engine.dispose()

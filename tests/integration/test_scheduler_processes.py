@@ -6,16 +6,12 @@ without a lost or a doubled run."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mongo_admin.db.base import make_engine, session_factory
-from mongo_admin.db.migrate import upgrade
 from mongo_admin.jobs import states
 from mongo_admin.jobs.models import JobRecord
 from mongo_admin.jobs.scheduler import Scheduler
@@ -26,14 +22,6 @@ START = dt.datetime(2026, 3, 2, 1, 59, 30, tzinfo=dt.UTC)
 FIRST_DUE = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
 STEP = dt.timedelta(seconds=15)  # well under the lease: a live holder renews it before anyone may take it
 MINUTE = dt.timedelta(minutes=1)
-
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def test_two_scheduler_processes_run_each_due_time_once_and_survive_the_leaders_death(

@@ -12,21 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from mongo_admin.db.base import Base, make_engine, session_factory, utcnow
+from mongo_admin.db.base import utcnow
 from mongo_admin.errors import InvalidInputError
 from mongo_admin.jobs import states
 from mongo_admin.jobs.models import JobRecord, OperationLock
 from mongo_admin.jobs.runner import JobContext, JobKind, JobRunner, LockConflict
 from mongo_admin.jobs.states import IllegalTransitionError
 from tests.support.simproc import wait_until
-
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(db_url)
-    Base.metadata.create_all(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

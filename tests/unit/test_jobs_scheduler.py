@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from mongo_admin.db.base import Base, make_engine, session_factory
 from mongo_admin.errors import InvalidInputError
 from mongo_admin.jobs.cron import CronExpression, zone
 from mongo_admin.jobs.models import JobRecord
@@ -19,14 +18,6 @@ from mongo_admin.jobs.runner import JobInfo, JobKind, JobRunner
 from mongo_admin.jobs.scheduler import ManualClock, Scheduler
 
 START = dt.datetime(2026, 3, 2, 1, 58, tzinfo=dt.UTC)  # a Monday
-
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(db_url)
-    Base.metadata.create_all(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture
