@@ -49,8 +49,9 @@ backup: {{pitr: {{enabled: true, slice_seconds: 5}}}}
 # Keys whose values differ between two runs of the same command, wherever they are in a result.
 VOLATILE = {"elapsed_s", "recovery_time_s", "phases", "timings", "uptime_s", "lag_s", "numBalancerRounds",
             "inBalancerRound", "heartbeat_age_s", "restore_to_time", "stored_bytes", "size_bytes"}
-# Times, sizes and durations inside messages.
-MEASURED_TEXT = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)?|\d+(\.\d+)? (s|MiB|KiB|B)\b")
+# Times, sizes and durations inside messages. Backup and restore ids are times too, with "-N" when several were
+# made in one second (a restore's id can then equal, as text, the id of the backup it restores).
+MEASURED_TEXT = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)?(-\d+)?|\d+(\.\d+)? (s|MiB|KiB|B)\b")
 # Checks of health-check whose detail is a live measurement.
 MEASURED_CHECKS = {"connections", "disk space", "oplog window", "replication lag"}
 
