@@ -43,6 +43,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
+# The dashboard (web/): its packages, and its production build in web/dist, which `mongo-admin api serve` serves.
+tools/web.sh
+
 # Real MongoDB clients the compatibility tests drive (the official shell, from npm), when Node is present.
 if command -v npm >/dev/null 2>&1; then
   npm_stamp=tests/compat/node_modules/.mongo-admin-installed

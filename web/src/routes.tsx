@@ -1,0 +1,54 @@
+// Every page of the dashboard. Pages load lazily (each its own chunk) so the first load stays small.
+import { lazy, Suspense, type ComponentType } from "react";
+import { createBrowserRouter, Navigate, type RouteObject } from "react-router";
+import { ClusterLayout } from "./components/ClusterLayout";
+import { Layout } from "./components/Layout";
+import { Loading } from "./components/QueryState";
+import { RequireSession } from "./components/RequireSession";
+import LoginPage from "./pages/login/LoginPage";
+
+function page(load: () => Promise<{ default: ComponentType }>) {
+  const Page = lazy(load);
+  return (
+    <Suspense fallback={<Loading />}>
+      <Page />
+    </Suspense>
+  );
+}
+
+export const routes: RouteObject[] = [
+  { path: "/login", element: <LoginPage /> },
+  {
+    element: <RequireSession />,
+    children: [
+      {
+        element: <Layout />,
+        children: [
+          { index: true, element: <Navigate to="/clusters" replace /> },
+          { path: "clusters", element: page(() => import("./pages/clusters/ClustersPage")) },
+          {
+            path: "clusters/:name",
+            element: <ClusterLayout />,
+            children: [
+              { index: true, element: <Navigate to="topology" replace /> },
+              { path: "topology", element: page(() => import("./pages/topology/TopologyPage")) },
+              { path: "metrics", element: page(() => import("./pages/metrics/MetricsPage")) },
+              { path: "backups", element: page(() => import("./pages/backups/BackupsPage")) },
+              { path: "restore", element: page(() => import("./pages/restore/RestorePage")) },
+            ],
+          },
+          { path: "jobs", element: page(() => import("./pages/jobs/JobsPage")) },
+          { path: "jobs/:id", element: page(() => import("./pages/jobs/JobPage")) },
+          { path: "schedules", element: page(() => import("./pages/schedules/SchedulesPage")) },
+          { path: "users", element: page(() => import("./pages/users/UsersPage")) },
+          { path: "audit", element: page(() => import("./pages/audit/AuditPage")) },
+          { path: "*", element: page(() => import("./pages/NotFoundPage")) },
+        ],
+      },
+    ],
+  },
+];
+
+export function makeRouter() {
+  return createBrowserRouter(routes);
+}
