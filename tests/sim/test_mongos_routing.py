@@ -187,6 +187,24 @@ def test_sh_status_reads(cluster: ShardedCluster) -> None:
     assert set(version) >= {"version", "versionEpoch", "versionTimestamp"}
 
 
+def test_coll_and_index_stats_through_the_router_name_each_shard(cluster: ShardedCluster) -> None:
+    # One document per shard owning chunks, each naming its shard and host (what mongosh's getShardDistribution
+    # reads); a shard's member names itself when asked directly too.
+    coll = cluster.router_client().routing.sharded
+    stats = list(coll.aggregate([{"$collStats": {"storageStats": {}}}]))
+    by_shard = {doc["shard"]: doc for doc in stats}
+    assert set(by_shard) == {"shard0", "shard1"} and len(stats) == 2
+    assert all(list(doc)[:4] == ["ns", "shard", "host", "localTime"] and doc["ns"] == NS for doc in stats)
+    assert {shard: doc["storageStats"]["count"] for shard, doc in by_shard.items()} == {"shard0": 50, "shard1": 50}
+    # host is the server's host name and port, as the real server gives it.
+    assert by_shard["shard1"]["host"].rsplit(":", 1)[1] == cluster.shards[1].hosts[0].rsplit(":", 1)[1]
+    (direct,) = cluster.shard_client("shard0").routing.sharded.aggregate([{"$collStats": {"count": {}}}])
+    assert (direct["shard"], direct["count"]) == ("shard0", 50)
+    indexes = list(coll.aggregate([{"$indexStats": {}}, {"$match": {"name": "k_1"}}]))
+    assert sorted(doc["shard"] for doc in indexes) == ["shard0", "shard1"]
+    assert all(list(doc) == ["name", "key", "host", "accesses", "shard", "spec"] for doc in indexes)
+
+
 def test_mongod_only_commands_fail_on_the_router(cluster: ShardedCluster) -> None:
     client: pymongo.MongoClient[dict[str, Any]] = cluster.router_client()
     with pytest.raises(OperationFailure) as error:

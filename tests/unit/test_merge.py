@@ -87,6 +87,10 @@ def test_write_errors_get_the_clients_indexes_back() -> None:
      [{"$unwind": "$c"}, {"$sort": {"c": -1}}], {"c": -1}, [{"$project": {"c": 1}}]),
     ([{"$count": "n"}], [], None, [{"$count": "n"}]),
     ([{"$addFields": {"d": 1}}], [{"$addFields": {"d": 1}}], None, []),
+    # Each shard describes its own collection; what follows per document runs there too.
+    ([{"$collStats": {"count": {}}}, {"$project": {"shard": 1}}, {"$group": {"_id": "$shard"}}],
+     [{"$collStats": {"count": {}}}, {"$project": {"shard": 1}}], None, [{"$group": {"_id": "$shard"}}]),
+    ([{"$indexStats": {}}], [{"$indexStats": {}}], None, []),
 ])
 def test_pipeline_split(pipeline: list[dict[str, Any]], shards: list[dict[str, Any]], sort: dict[str, Any] | None,
                         router: list[dict[str, Any]]) -> None:

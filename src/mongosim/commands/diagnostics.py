@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import platform
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 from bson.int64 import Int64
@@ -29,6 +29,9 @@ from mongosim.commands import command
 from mongosim.context import CommandContext
 from mongosim.errors import CommandError
 from mongosim.nsstats import record_index_access
+
+if TYPE_CHECKING:
+    from mongosim.server import Server
 
 __all__ = ["collstats_stage", "currentop_stage", "indexstats_stage", "record_index_access"]
 
@@ -221,7 +224,7 @@ def kill_op(ctx: CommandContext, cmd: dict[str, Any]) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------------- aggregation stages
 def collstats_stage(ctx: CommandContext, db: str, coll: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The documents $collStats produces (one on a mongod)."""
+    """The documents $collStats produces: one on a mongod, naming its shard (``shard``) on a shard's member."""
     if not isinstance(spec, dict):
         raise CommandError(5447000, "$collStats must take a nested object but found: " + repr(spec))
     for key in spec:
@@ -229,7 +232,12 @@ def collstats_stage(ctx: CommandContext, db: str, coll: str, spec: dict[str, Any
             raise CommandError(40415, f"BSON field '$collStats.{key}' is an unknown field.")
     server = ctx.server
     ns = f"{db}.{coll}"
-    doc: dict[str, Any] = {"ns": ns, "host": server.host_and_port, "localTime": serverstatus.now_ms()}
+    doc: dict[str, Any] = {"ns": ns}
+    shard = _shard_name(server)
+    if shard is not None:
+        doc["shard"] = shard  # so the documents mongos gathers from every shard say whose they are
+    doc["host"] = server.host_and_port
+    doc["localTime"] = serverstatus.now_ms()
     if "latencyStats" in spec:
         options = spec["latencyStats"] if isinstance(spec["latencyStats"], dict) else {}
         doc["latencyStats"] = nsstats.latency_stats(server, ns, bool(options.get("histograms")))
@@ -247,13 +255,24 @@ def collstats_stage(ctx: CommandContext, db: str, coll: str, spec: dict[str, Any
     return [doc]
 
 
+def _shard_name(server: Server) -> str | None:
+    """The shard this mongod is (its shardIdentity), None when it is not one."""
+    from mongosim.sharding.shard import state_of  # sharding sits above the diagnostics
+
+    state = state_of(server)
+    identity = state.identity if state is not None else None
+    return str(identity["shardName"]) if identity else None
+
+
 def indexstats_stage(ctx: CommandContext, db: str, coll: str) -> list[dict[str, Any]]:
-    """One $indexStats document per index of ``db.coll`` (none when the collection does not exist)."""
+    """One $indexStats document per index of ``db.coll`` (none when the collection does not exist), naming its shard
+    (``shard``) on a shard's member."""
     server = ctx.server
     collection = server.storage.get_collection(db, coll) if server.storage is not None else None
     if collection is None:
         return []
     ns = f"{db}.{coll}"
+    shard = _shard_name(server)
     docs = []
     get_index = getattr(collection, "get_index", None)
     for spec in collection.list_indexes():
@@ -261,10 +280,13 @@ def indexstats_stage(ctx: CommandContext, db: str, coll: str) -> list[dict[str, 
         # The engine's planner counts index uses itself; record_index_access covers engines that do not.
         index = get_index(spec["name"]) if callable(get_index) else None
         ops = int(getattr(index, "accesses", 0) or 0) or access.ops
-        docs.append({"name": spec["name"], "key": spec["key"], "host": server.host_and_port,
-                     "accesses": {"ops": Int64(ops), "since": access.since.replace(
-                         microsecond=access.since.microsecond // 1000 * 1000)},
-                     "spec": spec})
+        doc: dict[str, Any] = {"name": spec["name"], "key": spec["key"], "host": server.host_and_port,
+                               "accesses": {"ops": Int64(ops), "since": access.since.replace(
+                                   microsecond=access.since.microsecond // 1000 * 1000)}}
+        if shard is not None:
+            doc["shard"] = shard
+        doc["spec"] = spec
+        docs.append(doc)
     return docs
 
 

@@ -98,6 +98,8 @@ def sorted_write_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # Stages that give the same result whether they run on each shard's documents or on the merged stream.
 _PER_DOCUMENT_STAGES = frozenset({"$match", "$project", "$addFields", "$set", "$unset", "$unwind", "$replaceRoot",
                                   "$replaceWith"})
+# Sources that describe each shard's own collection: every shard runs them (its documents name it in ``shard``).
+_PER_SHARD_SOURCES = frozenset({"$collStats", "$indexStats"})
 
 
 def split_pipeline(pipeline: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None,
@@ -107,6 +109,9 @@ def split_pipeline(pipeline: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
     shards), and the part the router runs on the merged stream."""
     shards: list[dict[str, Any]] = []
     position = 0
+    if pipeline and next(iter(pipeline[0])) in _PER_SHARD_SOURCES:
+        shards.append(pipeline[0])
+        position = 1
     while position < len(pipeline) and next(iter(pipeline[position])) in _PER_DOCUMENT_STAGES:
         shards.append(pipeline[position])
         position += 1
