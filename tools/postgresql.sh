@@ -31,16 +31,7 @@ fail() {
 if [ -n "${MONGO_ADMIN_TEST_POSTGRES_URL:-}" ] || have_server; then
   exit 0
 fi
-command -v apt-get >/dev/null 2>&1 || fail "this machine has no apt-get to install it with"
-as_root=()
-if [ "$(id -u)" != 0 ]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
-    as_root=(sudo -n)
-  else
-    fail "installing it needs root (sudo without a password is not available)"
-  fi
-fi
-echo "postgresql: installing Debian's postgresql package for the database tests" >&2
-"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >&2
+# shellcheck source=tools/debian-install.sh
+. "${BASH_SOURCE[0]%/*}/debian-install.sh"
+debian_install "postgresql: installing Debian's postgresql package for the database tests" postgresql
 have_server || fail "apt-get installed the postgresql package but initdb, pg_ctl and postgres are still missing"
