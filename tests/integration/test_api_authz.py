@@ -128,6 +128,9 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/clusters", "viewer", 200),
     Endpoint("GET", "/api/v1/clusters/{name}", "viewer", 200, setup=_registered_cluster),
     Endpoint("DELETE", "/api/v1/clusters/{name}", "admin", 204, setup=_registered_cluster),
+    # Read live from the cluster: checked on a name nobody registered (a real reading is in
+    # tests/integration/test_cluster_distribution.py).
+    Endpoint("GET", "/api/v1/clusters/{name}/distribution", "viewer", 404, setup=_nowhere),
     Endpoint("GET", "/api/v1/deployments", "viewer", 200),
     # Deploy is recorded as a queued job (no workers run here); the lifecycle actions name a cluster not deployed
     # in the test's home, so an authorized caller gets 404 once past the role check (tests/integration/
@@ -142,6 +145,10 @@ ENDPOINTS = [
     Endpoint("POST", "/api/v1/deployments/{name}/restart", "operator", 404,
              setup=lambda api, caller: {"name": "none"}),
     Endpoint("POST", "/api/v1/deployments/{name}/destroy", "admin", 404, setup=lambda api, caller: {"name": "none"}),
+    Endpoint("POST", "/api/v1/deployments/{name}/nodes/{node}/stop", "operator", 404,
+             setup=lambda api, caller: {"name": "none", "node": "shard0-0"}),
+    Endpoint("POST", "/api/v1/deployments/{name}/nodes/{node}/start", "operator", 404,
+             setup=lambda api, caller: {"name": "none", "node": "shard0-0"}),
     Endpoint("GET", "/api/v1/jobs", "viewer", 200),
     Endpoint("GET", "/api/v1/jobs/{job_id}", "viewer", 200, setup=_job),
     Endpoint("POST", "/api/v1/jobs/{job_id}/cancel", "operator", 200, setup=_job),
@@ -158,12 +165,15 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/clusters/{name}/backups/{backup_id}/runbook", "viewer", 404, setup=_nowhere),
     Endpoint("GET", "/api/v1/clusters/{name}/pitr", "viewer", 404, setup=_nowhere),
     Endpoint("POST", "/api/v1/clusters/{name}/restores", "operator", 404, setup=_nowhere, json={"backup_id": "b1"}),
+    Endpoint("POST", "/api/v1/clusters/{name}/restores/preflight", "operator", 404, setup=_nowhere,
+             json={"backup_id": "b1"}),
     Endpoint("GET", "/api/v1/clusters/{name}/restores", "viewer", 404, setup=_nowhere),
     # Schedules (on a cluster registered as deployed: creating one does not touch the cluster).
     Endpoint("GET", "/api/v1/schedules", "viewer", 200),
     Endpoint("POST", "/api/v1/schedules", "admin", 201, setup=_deployed_cluster,
              json={"name": "nightly", "kind": "backup", "cluster": "matrix", "cron": "0 3 * * *",
                    "timezone": "Europe/Paris"}),
+    Endpoint("POST", "/api/v1/schedules/preview", "viewer", 200, json={"cron": "0 3 * * *", "timezone": "Asia/Seoul"}),
     Endpoint("GET", "/api/v1/schedules/{schedule_id}", "viewer", 200, setup=_schedule),
     Endpoint("PATCH", "/api/v1/schedules/{schedule_id}", "admin", 200, json={"cron": "30 2 * * *"},
              setup=_schedule),
@@ -175,6 +185,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/clusters/{name}/metrics/latest", "viewer", 200, setup=_deployed_cluster),
     Endpoint("GET", "/api/v1/clusters/{name}/metrics/series", "viewer", 200, setup=_deployed_cluster,
              query={"node": "router-0", "metric": "connections.current", "step": "60"}),
+    Endpoint("GET", "/api/v1/clusters/{name}/metrics/series/batch", "viewer", 200, setup=_deployed_cluster,
+             query={"node": ["router-0", "cfg-0"], "metric": ["connections.current", "opcounters.insert"]}),
     Endpoint("GET", "/api/v1/metrics", "viewer", 200),
 ]
 

@@ -1,7 +1,8 @@
 """The operations API on a deployed sandbox cluster (access control on): backups as jobs through the API and the
 catalog that lists them, a second backup refused naming the holder, restores refusing a time without a zone,
-schedules with their next run times, and metrics (a series with the gap a stopped node leaves, the Prometheus
-exposition). The metrics test stops a node, so it runs last."""
+a restore's preflight on its own (each check, recording nothing), the runbook as steps and commands, schedules
+with their next run times, and metrics (a series with the gap a stopped node leaves, the Prometheus exposition).
+The metrics test stops a node, so it runs last."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from mongo_admin.db.models import RegisteredCluster
 from mongo_admin.metrics.collector import Collector
 from mongo_admin.metrics.poller import Poller
 from mongo_admin.metrics.store import NODE_DOWN
+from mongo_admin.ops.backup.engine import BackupOptions, create_backup
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.processes import stop_node
 from mongo_admin.ops.cluster.state import open_cluster
@@ -179,6 +181,79 @@ def test_restore_requests_are_validated(idle_ops: ApiHarness) -> None:
     assert job.params["type"] == "namespaces" and job.params["rename"] == {"app.items": "app.items_back"}
 
 
+def test_restore_preflight_reports_every_check_and_records_nothing(idle_ops: ApiHarness, home: Path) -> None:
+    operator, viewer = idle_ops.headers("operator"), idle_ops.headers("viewer")
+    backup_id = create_backup(CLUSTER, BackupOptions(home=home)).backup_id
+    recorded = idle_ops.client.get(url("/restores"), headers=viewer).json()["count"]
+
+    def preflight(body: dict[str, Any]) -> dict[str, Any]:
+        response = idle_ops.client.post(url("/restores/preflight"), json=body, headers=operator)
+        assert response.status_code == 200, response.text
+        report: dict[str, Any] = response.json()
+        return report
+
+    whole = preflight({"backup_id": backup_id})
+    assert whole["ok"] is True, whole["message"]
+    assert (whole["kind"], whole["backup_id"], whole["cluster"]) == ("full", backup_id, CLUSTER)
+    assert [check["name"] for check in whole["checks"]] == ["backup", "topology", "key", "files", "primaries",
+                                                            "space", "lock"]
+    assert all(check["ok"] and check["detail"] and not check["fix"] for check in whole["checks"])
+    assert {"namespace": "app.items", "restored_as": "app.items", "documents": 300} in whole["namespaces"]
+    assert {"shard0", "shard1"} <= set(whole["shard_map"]) and whole["files_checked"] > 0
+    assert whole["restore_to_time"] is not None
+
+    renamed = preflight({"kind": "namespaces", "backup_id": backup_id, "namespaces": ["app.items"],
+                         "rename": {"app.items": "app.items_copy"}})
+    assert renamed["ok"] is True, renamed["message"]
+    assert renamed["namespaces"] == [{"namespace": "app.items", "restored_as": "app.items_copy", "documents": 300}]
+
+    unknown = preflight({"kind": "namespaces", "backup_id": backup_id, "namespaces": ["app.nothing"]})
+    assert unknown["ok"] is False
+    *passed, refused = unknown["checks"]
+    assert [check["name"] for check in passed] == ["backup", "topology", "key", "files", "primaries"]
+    assert all(check["ok"] for check in passed)
+    assert (refused["name"], refused["ok"]) == ("namespaces", False)
+    assert refused["detail"].startswith(f"no namespace of backup {backup_id} matches app.nothing: the backup holds")
+    assert refused["fix"] == "pass namespaces as db.collection or db.*"
+    assert unknown["message"].startswith(f"restore of backup {backup_id} into cluster {CLUSTER} refused at check "
+                                         "'namespaces'")
+
+    wrong_type = preflight({"kind": "shard", "shard": "shard9", "backup_id": backup_id})
+    assert [(check["name"], check["ok"]) for check in wrong_type["checks"]] == [("backup", True), ("topology", False)]
+    assert wrong_type["checks"][1]["detail"].startswith("no shard named 'shard9' in cluster ab")
+
+    too_early = preflight({"point_in_time": "2000-01-01T00:00:00Z"})
+    assert too_early["ok"] is False and too_early["backup_id"] is None
+    assert [(check["name"], check["ok"]) for check in too_early["checks"]] == [("base backup", False)]
+    assert too_early["checks"][0]["detail"].startswith(f"no full backup of cluster {CLUSTER} is older than 2000-01-01")
+
+    missing = preflight({"backup_id": "20000101T000000Z-none"})
+    assert [(check["name"], check["ok"]) for check in missing["checks"]] == [("backup", False)]
+
+    assert idle_ops.client.get(url("/restores"), headers=viewer).json()["count"] == recorded
+    refused_viewer = idle_ops.client.post(url("/restores/preflight"), json={"backup_id": backup_id}, headers=viewer)
+    assert refused_viewer.status_code == 403
+
+
+def test_runbook_as_json_has_the_steps_and_their_commands(idle_ops: ApiHarness, home: Path) -> None:
+    backup_id = create_backup(CLUSTER, BackupOptions(home=home)).backup_id
+    response = idle_ops.client.get(url(f"/backups/{backup_id}/runbook"), headers={
+        **idle_ops.headers("viewer"), "Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    book = response.json()
+    assert book["title"] == f"Restore runbook — backup {backup_id} of cluster {CLUSTER}"
+    assert any(fact.startswith("type: full, cluster-consistent") for fact in book["facts"])
+    assert [step["title"] for step in book["steps"]] == [
+        "Check the backup before touching the cluster", "Tell the application owners", "Restore",
+        "Without mongo-admin (official tools)", "Check the result"]
+    commands = [block["text"] for step in book["steps"] for block in step["blocks"] if block["kind"] == "commands"]
+    assert f"mongo-admin backup verify {backup_id} --cluster {CLUSTER}" in commands
+    assert f"mongo-admin restore shard {backup_id} --shard shard0 --cluster {CLUSTER}\n" \
+           f"mongo-admin restore shard {backup_id} --shard shard1 --cluster {CLUSTER}" in commands
+    assert book["markdown"].startswith(f"# {book['title']}\n\n- type: full")
+    assert "## 3. Restore\n\nWhole cluster" in book["markdown"]
+
+
 def test_schedules_create_list_pause_resume_delete(idle_ops: ApiHarness) -> None:
     admin, operator, viewer = (idle_ops.headers(role) for role in ("admin", "operator", "viewer"))
     created = idle_ops.client.post("/api/v1/schedules", headers=admin, json={
@@ -242,6 +317,9 @@ def test_metrics_series_shows_the_gap_of_a_stopped_node(ops: ApiHarness, home: P
         assert latest.status_code == 200, latest.text
         nodes = {node["node"]: node for node in latest.json()["nodes"]}
         assert nodes["shard1-0"]["up"] is False and nodes["shard0-0"]["up"] is True
+        assert latest.json()["interval_s"] is None  # this API collects nothing itself (interval 0)
+        assert dt.datetime.fromisoformat(latest.json()["taken_at"]) == last.taken_at
+        assert 0 <= latest.json()["age_s"] < 60
         assert "connections.current" in nodes["router-0"]["values"]
 
         # A step shorter than half the time between rounds puts each round in a step of its own.
@@ -253,6 +331,21 @@ def test_metrics_series_shows_the_gap_of_a_stopped_node(ops: ApiHarness, home: P
         points = series.json()["points"]
         assert any(point["value"] is not None for point in points)
         assert any(point["gap"] == NODE_DOWN and point["value"] is None for point in points)
+
+        # A chart's series at once: the same points as one by one, in node-then-metric order.
+        batch = ops.client.get(url("/metrics/series/batch"), headers=viewer, params={
+            "node": ["shard1-0", "router-0"], "metric": ["connections.current", "opcounters.command"],
+            "start": (first.taken_at - step).isoformat(), "end": (last.taken_at + step).isoformat(),
+            "step": step.total_seconds()})
+        assert batch.status_code == 200, batch.text
+        assert [(s["node"], s["metric"], s["kind"]) for s in batch.json()["series"]] == [
+            ("shard1-0", "connections.current", "gauge"), ("shard1-0", "opcounters.command", "rate"),
+            ("router-0", "connections.current", "gauge"), ("router-0", "opcounters.command", "rate")]
+        assert batch.json()["series"][0]["points"] == points
+        too_many = ops.client.get(url("/metrics/series/batch"), headers=viewer, params={
+            "node": "router-0", "metric": "connections.current", "start": "2026-01-01T00:00:00Z",
+            "end": "2026-01-03T00:00:00Z", "step": 1})
+        assert too_many.status_code == 400 and too_many.json()["detail"].startswith("too many points")
 
         exposition = ops.client.get("/api/v1/metrics", headers=viewer)
         assert exposition.status_code == 200 and exposition.headers["content-type"].startswith("text/plain")

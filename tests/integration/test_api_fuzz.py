@@ -50,6 +50,7 @@ REFUSED_BY_MEANING = {
     "PUT /api/v1/users/me/password": "current_password must be the caller's password",
     "POST /api/v1/schedules": "cron must be a cron expression, timezone an IANA time zone",
     "PATCH /api/v1/schedules/{schedule_id}": "cron must be a cron expression, timezone an IANA time zone",
+    "POST /api/v1/schedules/preview": "cron must be a cron expression, timezone an IANA time zone",
     "GET /api/v1/clusters/{name}/metrics/series": "start must come before end, with at most so many steps between",
 }
 # Schemathesis's default expected statuses for positive_data_acceptance, plus 400.

@@ -96,6 +96,10 @@ def test_deploy_job_streams_to_succeeded_and_the_cluster_is_healthy(live_api: Ap
     body = cluster.json()
     assert (body["source"], body["status"], body["error"]) == ("deployed", "healthy", None)
     assert [rs["name"] for rs in body["topology"]["replica_sets"]] == ["cfg", "shard0"]
+    # Typed: the deployed shape, saying which server runs.
+    assert (body["topology"]["source"], body["topology"]["server"], body["topology"]["simulator"]) == (
+        "deployed", "sandbox (mongosim)", True)
+    assert body["topology"]["version"] and body["topology"]["balancer"]["mode"] == "full"
     assert all(member["state"] == "PRIMARY" for member in body["topology"]["members"])
     assert body["health"]["cluster"] == "apidep"
     assert "apidep" in api.client.app.state.pollers  # type: ignore[attr-defined]

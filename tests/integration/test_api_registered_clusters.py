@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -78,6 +79,8 @@ def detail(api: ApiHarness, **params: str) -> dict[str, Any]:
 def latest_nodes(api: ApiHarness) -> dict[str, dict[str, Any]]:
     response = api.client.get("/api/v1/clusters/remote/metrics/latest", headers=api.headers("viewer"))
     assert response.status_code == 200, response.text
+    # The interval this API collects at (for a chart's finest step); none without background threads.
+    assert response.json()["interval_s"] == (3600.0 if api.settings.background else None)
     return {node["node"]: node for node in response.json()["nodes"]}
 
 
@@ -116,6 +119,11 @@ def test_registered_cluster_is_polled_and_detail_comes_from_its_snapshot(cluster
     assert [(shard["id"], [m["state"] for m in shard["members"]]) for shard in first["topology"]["shards"]] == [
         ("shard0", ["PRIMARY"])]
     assert first["topology"]["config_servers"]["members"][0]["state"] == "PRIMARY"
+    # Typed: the registered shape, with what buildInfo says of the server.
+    assert (first["topology"]["source"], first["topology"]["kind"], first["topology"]["simulator"]) == (
+        "registered", "sharded", True)
+    assert first["topology"]["server"].startswith("sandbox (mongosim ") and first["topology"]["version"]
+    assert first["health"] is None
 
     # A router stops: the snapshot still shows it up, until a live reading is asked for.
     cluster.routers[1].stop()
@@ -163,3 +171,15 @@ def test_without_pollers_detail_reads_live_once_then_serves_that_reading(cluster
     refreshed = detail(api, refresh="true")
     assert refreshed["stale"] is False and observed(refreshed) > observed(first)
     assert latest_nodes(api) == {}
+
+
+def test_a_live_page_bounds_the_age_of_what_it_is_served(cluster: ShardedCluster, api: ApiHarness) -> None:
+    register(api, cluster)
+    first = detail(api)
+    kept = detail(api, max_age_s="3600")
+    assert (kept["stale"], kept["observed_at"]) == (True, first["observed_at"])
+    time.sleep(1.2)  # the kept snapshot is now older than the page accepts
+    fresh = detail(api, max_age_s="1")
+    assert fresh["stale"] is False and observed(fresh) > observed(first)
+    refused = api.client.get("/api/v1/clusters/remote", params={"max_age_s": "0"}, headers=api.headers("viewer"))
+    assert refused.status_code == 422 and "max_age_s" in refused.json()["detail"]

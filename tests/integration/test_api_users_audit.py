@@ -47,6 +47,11 @@ def test_audit_filters(api: ApiHarness) -> None:
     api.client.post("/api/v1/tokens", json={"name": "c"})
     assert [e["actor"] for e in audit(api, "?actor=viewer")] == ["viewer"]
     assert [e["status"] for e in audit(api, "?status=401")] == [401]
+    assert [e["actor"] for e in audit(api, "?status_class=2xx")] == ["operator", "viewer"]
+    assert [e["status"] for e in audit(api, "?status_class=4xx")] == [401]
+    assert audit(api, "?status_class=5xx") == []
+    refused = api.client.get("/api/v1/audit?status_class=4", headers=api.headers("admin"))
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("query.status_class:")
     assert len(audit(api, "?method=post&path_prefix=/api/v1/tokens")) == 3
     assert len(audit(api, "?limit=1")) == 1
     response = api.client.get("/api/v1/audit?limit=1", headers=api.headers("admin")).json()

@@ -131,6 +131,8 @@ def test_cluster_reads_match_local(home: Path, served: ServedApi) -> None:
     assert status["health"] == "healthy"
     report = same(home, served, "health-check", "--cluster", CLUSTER, "--lag-warning", "20", role="viewer")
     assert report["exit_code"] == 0
+    spread = same(home, served, "cluster", "distribution", "--cluster", CLUSTER, role="viewer")
+    assert spread["cluster"] == CLUSTER and spread["totals"]["shards"] == len(spread["shards"])
     table_local = run(home, "cluster", "list", output="table")
     table_remote = run(home, "cluster", "list", output="table", api=served)
     assert table_remote.stdout == table_local.stdout

@@ -20,8 +20,9 @@ from mongo_admin.ops.backup.engine import BackupOptions, create_backup
 from mongo_admin.ops.backup.pitr import PitrOptions, slice_once
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.state import open_cluster
-from mongo_admin.ops.restore.engine import RestoreOptions, base_for, restore_cluster
+from mongo_admin.ops.restore.engine import RestoreOptions, base_for, preflight_restore, restore_cluster
 from mongo_admin.ops.restore.preflight import RestoreRefusedError
+from mongo_admin.ops.restore.record import list_restores
 from tests.support.clusters import deployed_cluster
 from tests.support.simproc import free_port_block
 
@@ -97,6 +98,12 @@ def test_restore_to_a_point_in_time_keeps_exactly_the_writes_acknowledged_before
         events.insert_one({"_id": "written after everything"})
 
     assert base_for("tr", moment, RestoreOptions(home=home)) == base.backup_id
+    report = preflight_restore("tr", "full", None, RestoreOptions(home=home, point_in_time=moment))
+    assert report.ok, report.message
+    assert (report.backup_id, report.restore_to_time) == (base.backup_id, moment)
+    assert [check.name for check in report.checks] == ["base backup", "backup", "topology", "key", "files",
+                                                       "primaries", "space", "point in time", "lock"]
+    assert list_restores("tr", home) == []  # a preflight records nothing
     result = restore_cluster("tr", base.backup_id, RestoreOptions(home=home, point_in_time=moment))
     assert result.state == "done" and result.restore_to_time == moment.isoformat()
     with client(home) as mongo:
@@ -117,6 +124,15 @@ def test_point_in_time_refusals_name_what_is_wrong(home: Path) -> None:
     future = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     with pytest.raises(RestoreRefusedError, match="cannot be restored to"):
         restore_cluster("tr", base.backup_id, RestoreOptions(home=home, point_in_time=future))
+    report = preflight_restore("tr", "full", None, RestoreOptions(home=home, point_in_time=future))
+    assert not report.ok and report.backup_id is not None
+    assert [(check.name, check.ok) for check in report.checks][-2:] == [("space", True), ("point in time", False)]
+    assert report.checks[-1].detail.startswith(f"cluster tr cannot be restored to {future.isoformat()}: the oplog "
+                                               "slices of ")
+    shard_in_time = preflight_restore("tr", "shard", base.backup_id, RestoreOptions(home=home, point_in_time=future),
+                                      shard="shard0")
+    assert shard_in_time.checks[-1].detail == ("a shard restore cannot go to a point in time: only whole-cluster and "
+                                               "selective restores replay oplog slices")
 
 
 def test_point_in_time_restore_script(home: Path) -> None:

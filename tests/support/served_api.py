@@ -36,10 +36,12 @@ class ServedApi:
         return auth.issue_access_token(self.users[role], self.settings)
 
     def register_deployed(self, name: str) -> None:
-        """Register a cluster of this name as deployed on the API's machine (as a deploy job would)."""
+        """Register a cluster of this name as deployed on the API's machine (as a deploy job would), and poll it
+        when the API runs its background with a metrics interval."""
         with self.app.state.sessions() as session:
             session.add(RegisteredCluster(name=name, connection_string="mongodb://127.0.0.1", source="deployed"))
             session.commit()
+        self.app.state.background.start_poller(name)
 
     @property
     def runner(self) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mongo_admin.api.settings import load_settings
@@ -90,3 +92,16 @@ def test_the_job_stale_threshold_comes_from_the_environment_and_is_at_least_two_
     with pytest.raises(ApiConfigError) as raised:
         load_settings(secret_key=GOOD_SECRET)
     assert "job_stale_after_s: Input should be greater than or equal to 10" in raised.value.why
+
+
+def test_the_dashboard_build_defaults_to_the_checkout_and_comes_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("MONGO_ADMIN_WEB_DIR", raising=False)
+    checkout = Path(__file__).resolve().parents[2]
+    assert (checkout / "web" / "package.json").is_file()
+    assert load_settings(secret_key=GOOD_SECRET).web_dir == checkout / "web" / "dist"
+    monkeypatch.setenv("MONGO_ADMIN_WEB_DIR", str(tmp_path / "dashboard"))
+    assert load_settings(secret_key=GOOD_SECRET).web_dir == tmp_path / "dashboard"
+    # Empty: no dashboard (never the working directory, which Path("") would be).
+    monkeypatch.setenv("MONGO_ADMIN_WEB_DIR", "")
+    assert load_settings(secret_key=GOOD_SECRET).web_dir is None

@@ -67,6 +67,24 @@ def test_bad_cron_and_zone_are_refused(sessions: sessionmaker[Session], runner: 
         scheduler.create("bad", "nope", "prod", "0 2 * * *")
 
 
+def test_a_preview_gives_local_run_times_across_daylight_saving_and_records_nothing(clock: ManualClock) -> None:
+    # A preview reads no database: a session factory bound to nothing proves it.
+    scheduler = Scheduler(sessionmaker(), clock=clock)
+    # 02:30 does not exist in New York on 8 March 2026: it runs at the offset before the change (03:30 EDT).
+    preview = scheduler.preview("30  2 * * *", "America/New_York", 8)
+    assert (preview.cron, preview.timezone) == ("30 2 * * *", "America/New_York")
+    assert [run.isoformat() for run in preview.next_runs] == [
+        *(f"2026-03-0{day}T02:30:00-05:00" for day in range(2, 8)), "2026-03-08T03:30:00-04:00",
+        "2026-03-09T02:30:00-04:00"]
+    # The clock says 10:58 on Monday in Seoul: this Monday's 09:00 has passed.
+    seoul = scheduler.preview("0 9 * * mon", "Asia/Seoul", 2)
+    assert [run.isoformat() for run in seoul.next_runs] == ["2026-03-09T09:00:00+09:00", "2026-03-16T09:00:00+09:00"]
+    with pytest.raises(InvalidInputError, match="the hour field's value 25 is out of range"):
+        scheduler.preview("0 25 * * *")
+    with pytest.raises(InvalidInputError, match="unknown time zone 'Mars/Olympus'"):
+        scheduler.preview("0 2 * * *", "Mars/Olympus")
+
+
 # ------------------------------------------------------------------------------------------ running
 def test_runs_on_time_and_reports_next_runs(sessions: sessionmaker[Session], runner: JobRunner,
                                             clock: ManualClock) -> None:

@@ -15,7 +15,15 @@ from mongo_admin.errors import InvalidInputError
 from mongo_admin.metrics.collector import ClusterSample, NodeSample, ShardData
 from mongo_admin.metrics.models import MetricRound, MetricSample
 from mongo_admin.metrics.rates import RESTARTED
-from mongo_admin.metrics.store import NO_SAMPLE, NODE_DOWN, Retention, prune, read_series, write_sample
+from mongo_admin.metrics.store import (
+    NO_SAMPLE,
+    NODE_DOWN,
+    Retention,
+    prune,
+    read_series,
+    read_series_set,
+    write_sample,
+)
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -79,6 +87,35 @@ def test_shard_figures_are_a_series_of_the_shard(session: Session) -> None:
     session.commit()
     series = read_series(session, "prod", "shard0", "shard.owned_docs", T0, T0 + dt.timedelta(seconds=20), 10)
     assert [p.value for p in series.points] == [0.0, 10.0]
+
+
+def test_series_set_reads_each_series_as_read_alone(session: Session) -> None:
+    # Gauges, a counter and a shard figure, a node down and a restart: one query, the same series one by one.
+    rounds = [(0, 0, 1000), (10, 100, 1000), (20, None, 1000), (30, 50, -25), (40, 250, -25)]
+    for seconds, inserts, uptime in rounds:
+        write_sample(session, round_at(seconds, inserts, uptime, lag=seconds / 10))
+    session.commit()
+    start, end = T0 + dt.timedelta(seconds=5), T0 + dt.timedelta(seconds=50)
+    nodes = ["shard0-0", "router-0", "shard0"]
+    metrics = ["opcounters.insert", "repl.lag_s", "opcounters.query", "shard.owned_docs"]
+    found = read_series_set(session, "prod", nodes, metrics, start, end, 10)
+    assert [(s.node, s.metric) for s in found] == [(node, metric) for node in nodes for metric in metrics]
+    for series in found:
+        alone = read_series(session, "prod", series.node, series.metric, start, end, 10)
+        assert series == alone, (series.node, series.metric)
+    by_name = {(s.node, s.metric): s for s in found}
+    assert [p.value for p in by_name["shard0-0", "repl.lag_s"].points] == [1.0, None, 3.0, 4.0, None]
+    assert [p.gap for p in by_name["router-0", "repl.lag_s"].points] == [NO_SAMPLE] * 5
+    assert by_name["router-0", "opcounters.query"].kind == "rate"
+
+
+def test_series_set_is_bounded(session: Session) -> None:
+    with pytest.raises(InvalidInputError, match="no series asked"):
+        read_series_set(session, "prod", [], ["up"], T0, T0 + dt.timedelta(seconds=10), 1.0)
+    nodes = [f"shard0-{index}" for index in range(30)]
+    with pytest.raises(InvalidInputError, match="too many points"):
+        read_series_set(session, "prod", nodes, ["up", "uptime_s", "repl.lag_s"], T0, T0 + dt.timedelta(hours=2),
+                        1.0)
 
 
 def test_retention_by_count_and_by_age(session: Session) -> None:

@@ -1,5 +1,6 @@
-"""The API application factory: ``create_app(settings)`` mounts every router under /api/v1, installs the error
-shape, the audit recorder and CORS, and refuses to start on a database whose schema is not at head."""
+"""The API application factory: ``create_app(settings)`` mounts every router under /api/v1 and the dashboard's build
+beside them, installs the error shape, the audit recorder, CORS and compression, and refuses to start on a database
+whose schema is not at head."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +36,7 @@ from mongo_admin.api.routers import (
 )
 from mongo_admin.api.settings import ApiSettings
 from mongo_admin.api.throttle import LoginThrottle
+from mongo_admin.api.web import serve_dashboard
 from mongo_admin.db.base import make_engine, session_factory
 from mongo_admin.db.crypto import load_cipher
 from mongo_admin.db.migrate import check_schema
@@ -52,6 +55,9 @@ ROUTERS = (
     schedules.router,
     metrics.router,
 )
+# Responses smaller than this are sent as they are (compressing them saves too little). Event streams are never
+# compressed: GZipMiddleware passes text/event-stream through untouched, so each event is sent as it happens.
+GZIP_MINIMUM_BYTES = 1024
 # Only used to build the OpenAPI document, which does not depend on any secret.
 _DOCUMENT_SECRET = "openapi-document-only-" + "x" * 32
 
@@ -85,6 +91,8 @@ def build_app(settings: ApiSettings, sessions: sessionmaker[Session] | None = No
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    serve_dashboard(app, settings.web_dir)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     if sessions is not None:
         app.add_middleware(AuditMiddleware, sessions=sessions)
     if settings.cors_origins:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.config import JsonDict
@@ -86,22 +86,6 @@ class ClustersPublic(BaseModel):
     count: int
 
 
-class ClusterDetailPublic(ClusterPublic):
-    status: str = Field(description="healthy, degraded, down, or unreachable (no answer at all)")
-    topology: dict[str, Any] | None = Field(
-        description="Deployed: replica sets, members, routers and balancer (as `cluster status`). Registered: "
-                    "read through the connection string: listShards and every shard's members (replSetGetStatus), "
-                    "the config servers and routers; or a replica set's members.")
-    health: dict[str, Any] | None = Field(description="Deployed clusters: the checks of `health-check`.")
-    error: str | None = Field(default=None, description="Why the cluster could not be read, when it could not.")
-    observed_at: datetime | None = Field(
-        default=None, description="When topology and health were read (null: no reading finished in time).")
-    age_s: float | None = Field(default=None, description="Seconds between observed_at and this answer.")
-    stale: bool = Field(
-        default=False, description="true: served from the snapshot the cluster's poller keeps (refreshed every "
-                                   "round); false: read for this request (refresh=true, or no recent snapshot).")
-
-
 class DeploymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -171,15 +155,25 @@ class RouterStatusPublic(BaseModel):
     uptime_s: int | None
 
 
+class BalancerStatusPublic(BaseModel):
+    """balancerStatus as a router answered it (the server's field names)."""
+
+    mode: str | None = Field(description="full or off")
+    inBalancerRound: bool | None
+    numBalancerRounds: int | None
+
+
 class ClusterStatusPublic(BaseModel):
     """A deployed cluster's live status, as `cluster status` shows it."""
 
     message: str
     cluster: str
-    server: str
+    server: str = Field(description="MongoDB, or sandbox (mongosim): says plainly when it is the simulator")
+    version: str = Field(description="Version of the deployed binaries (the MongoDB version mongosim stands for).")
+    simulator: bool = Field(description="true: the cluster runs the mongosim simulator, not MongoDB")
     health: str = Field(description="healthy, degraded or down")
     deployed_state: str
-    balancer: dict[str, Any] | None
+    balancer: BalancerStatusPublic | None = Field(description="null when no router answered balancerStatus")
     replica_sets: list[ReplicaSetStatusPublic]
     members: list[MemberStatusPublic]
     routers: list[RouterStatusPublic]
@@ -201,6 +195,76 @@ class HealthReportPublic(BaseModel):
     level: str
     exit_code: int
     checks: list[HealthCheckPublic]
+
+
+class DeployedTopologyPublic(ClusterStatusPublic):
+    """The topology of a cluster deployed on this machine: `cluster status`."""
+
+    source: Literal["deployed"]
+
+
+class RemoteMemberPublic(BaseModel):
+    name: str = Field(description="host:port, as the replica set's configuration names it")
+    state: str = Field(description="stateStr from replSetGetStatus; UNKNOWN when no member of the set answered")
+    health: float
+    member_id: int | None
+    lag_s: float | None = Field(description="Seconds behind the primary (null for the primary, or unknown).")
+    uptime_s: int | None
+    message: str
+
+
+class RemoteShardPublic(BaseModel):
+    """A shard, or the config server replica set, with its members as the member that answered sees them."""
+
+    id: str
+    host: str = Field(description="set/host:port,... as listShards (or getShardMap) gives it")
+    state: int | None
+    draining: bool
+    members: list[RemoteMemberPublic]
+    error: str | None = Field(description="Why no member answered (the members are then the last seen, UNKNOWN).")
+
+
+class RemoteRouterPublic(BaseModel):
+    address: str
+    state: str = Field(description="UP or DOWN")
+    error: str | None
+
+
+class RegisteredTopologyPublic(BaseModel):
+    """The topology of a cluster registered by connection string, as its servers describe themselves."""
+
+    source: Literal["registered"]
+    message: str
+    kind: str = Field(description="sharded (through a router), replica set, or standalone")
+    health: str = Field(description="healthy, degraded or down")
+    version: str | None = Field(description="buildInfo version; null when buildInfo could not be read")
+    server: str | None = Field(description="MongoDB, or sandbox (mongosim X); null when buildInfo could not be read")
+    simulator: bool | None = Field(description="true: buildInfo names mongosim; null when it could not be read")
+    set_name: str | None = Field(description="The replica set's name (kind replica set)")
+    shards: list[RemoteShardPublic]
+    members: list[RemoteMemberPublic] = Field(description="A replica set's members, or the standalone server")
+    config_servers: RemoteShardPublic | None
+    routers: list[RemoteRouterPublic]
+
+
+Topology = Annotated[DeployedTopologyPublic | RegisteredTopologyPublic, Field(discriminator="source")]
+
+
+class ClusterDetailPublic(ClusterPublic):
+    status: str = Field(description="healthy, degraded, down, or unreachable (no answer at all)")
+    topology: Topology | None = Field(
+        description="Deployed (source deployed): replica sets, members, routers and balancer (as `cluster status`). "
+                    "Registered (source registered): read through the connection string: listShards and every "
+                    "shard's members (replSetGetStatus), the config servers and routers; or a replica set's members. "
+                    "null when the cluster could not be read.")
+    health: HealthReportPublic | None = Field(description="Deployed clusters: the checks of `health-check`.")
+    error: str | None = Field(default=None, description="Why the cluster could not be read, when it could not.")
+    observed_at: datetime | None = Field(
+        default=None, description="When topology and health were read (null: no reading finished in time).")
+    age_s: float | None = Field(default=None, description="Seconds between observed_at and this answer.")
+    stale: bool = Field(
+        default=False, description="true: served from the snapshot the cluster's poller keeps (refreshed every "
+                                   "round); false: read for this request (refresh=true, or no recent snapshot).")
 
 
 class JobPublic(BaseModel):
@@ -237,3 +301,63 @@ class JobDetailPublic(JobPublic):
 class JobsPublic(BaseModel):
     data: list[JobPublic]
     count: int = Field(description="How many jobs match the filters (data holds at most limit of them).")
+
+
+class ShardDistributionPublic(BaseModel):
+    name: str
+    documents: int = Field(description="Documents the shard stores in the users' databases (orphans included).")
+    orphaned_documents: int = Field(description="Documents of chunks the shard gave away, not yet deleted.")
+    data_size_bytes: int = Field(description="dbStats dataSize summed over the users' databases.")
+    storage_size_bytes: int | None = Field(description="dbStats storageSize summed likewise; null when unknown.")
+    chunks: int = Field(description="Chunks of every sharded collection on this shard.")
+
+
+class CollectionDistributionPublic(BaseModel):
+    namespace: str
+    shard_key: dict[str, Any] = Field(description="As config.collections has it, e.g. {\"uid\": 1} or "
+                                                  "{\"region\": 1, \"_id\": \"hashed\"}.")
+    chunks: int
+    documents: int = Field(description="Documents the shards own (orphans apart).")
+    orphaned_documents: int
+    size_bytes: int = Field(description="Size of the documents the shards own.")
+
+
+class CollectionOnShardPublic(BaseModel):
+    """One sharded collection on one shard ($shardedDataDistribution and config.chunks)."""
+
+    namespace: str
+    shard: str
+    chunks: int
+    documents: int
+    orphaned_documents: int
+    size_bytes: int
+
+
+class DistributionTotalsPublic(BaseModel):
+    shards: int
+    sharded_collections: int
+    chunks: int
+    documents: int
+    orphaned_documents: int
+    data_size_bytes: int
+    storage_size_bytes: int | None
+
+
+class BalancerStatePublic(BaseModel):
+    mode: str = Field(description="balancerStatus mode: full or off")
+    enabled: bool
+    running: bool = Field(description="A balancing round is under way (inBalancerRound).")
+    rounds: int | None = Field(description="numBalancerRounds")
+
+
+class DataDistributionPublic(BaseModel):
+    """Where a sharded cluster's data lives, as `cluster distribution` shows it."""
+
+    message: str
+    cluster: str
+    server: str = Field(description="MongoDB, or sandbox (mongosim X)")
+    shards: list[ShardDistributionPublic]
+    collections: list[CollectionDistributionPublic]
+    collection_shards: list[CollectionOnShardPublic]
+    totals: DistributionTotalsPublic
+    balancer: BalancerStatePublic | None = Field(description="null when the user may not read balancerStatus.")

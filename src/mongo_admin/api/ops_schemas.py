@@ -118,10 +118,24 @@ class BackupStatusPublic(_FromResult):
     last_backup: BackupEntryPublic | None
 
 
+class RunbookBlockPublic(_FromResult):
+    kind: Literal["text", "commands"] = Field(description="text: a paragraph (inline `code` in backticks); "
+                                              "commands: shell lines to run as written.")
+    text: str
+
+
+class RunbookStepPublic(_FromResult):
+    title: str
+    blocks: list[RunbookBlockPublic]
+
+
 class RunbookPublic(_FromResult):
     message: str
     backup_id: str
-    markdown: str
+    title: str
+    facts: list[str] = Field(description="What the backup is: type, restore point, versions, sets, storage.")
+    steps: list[RunbookStepPublic] = Field(description="The procedure, in order (numbered from 1).")
+    markdown: str = Field(description="The same runbook as Markdown.")
 
 
 class BackupDeleted(_FromResult):
@@ -272,6 +286,39 @@ class RestoresPublic(BaseModel):
     count: int
 
 
+class PreflightCheckPublic(_FromResult):
+    name: str = Field(description="base backup, backup, topology, key, files, primaries, namespaces, space, "
+                                  "point in time or lock.")
+    ok: bool
+    detail: str = Field(description="What the check found, or why it refused.")
+    fix: str = Field(description="How to fix a refusal (empty when the check passed).")
+
+
+class PlannedNamespacePublic(_FromResult):
+    namespace: str = Field(description="As the backup holds it.")
+    restored_as: str
+    documents: int = Field(description="Documents in the backup (before any oplog is replayed).")
+
+
+class RestorePreflightPublic(_FromResult):
+    message: str
+    ok: bool = Field(description="Every check passed: the restore can start now.")
+    cluster: str
+    source_cluster: str
+    kind: str = Field(description="The restore engine's kind: full (a whole-cluster restore), shard, namespaces "
+                                  "or config.")
+    backup_id: str | None = Field(description="The backup restored (the base chosen for a point in time).")
+    point_in_time: datetime | None
+    restore_to_time: datetime | None = Field(description="The moment the cluster would be restored to.")
+    shard_map: dict[str, str] = Field(description="Backup replica set -> target replica set.")
+    namespaces: list[PlannedNamespacePublic] = Field(description="What would be dropped and written again.")
+    documents: int
+    bytes: int = Field(description="Uncompressed size of the backup's files the restore reads.")
+    files_checked: int
+    checks: list[PreflightCheckPublic] = Field(description="Every check that ran, in order; they stop at the "
+                                                           "first refusal.")
+
+
 # --- schedules ------------------------------------------------------------------------------------------------
 
 ScheduleKind = Literal["backup", "verify", "drill", "health-check"]
@@ -341,6 +388,21 @@ class SchedulesPublic(BaseModel):
     count: int
 
 
+class SchedulePreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cron: str = Field(min_length=9, max_length=200, description="Five fields: minute hour day month weekday.")
+    timezone: str = Field(default="UTC", max_length=64, description="IANA time zone the cron fields are read in.")
+    count: Annotated[int, Field(ge=1, le=20), NUMBER_ONLY] = Field(default=5, description="How many run times.")
+
+
+class SchedulePreviewPublic(_FromResult):
+    cron: str = Field(description="The expression as a schedule would keep it (fields separated by one space).")
+    timezone: str
+    next_runs: list[AwareDatetime] = Field(description="The next run times from now, in the time zone's local time "
+                                                       "with its offset (which changes across daylight saving).")
+
+
 # --- metrics --------------------------------------------------------------------------------------------------
 
 class NodeLatest(BaseModel):
@@ -352,8 +414,13 @@ class NodeLatest(BaseModel):
 class MetricsLatestPublic(BaseModel):
     cluster: str
     taken_at: datetime | None = Field(description="When the latest round was collected; None before the first.")
+    age_s: float | None = Field(description="Seconds from taken_at to this answer, on the API's clock (a browser "
+                                            "with a skewed clock still tells how old the round is).")
     duration_s: float | None
     gaps: int = Field(description="Nodes that could not be read in that round.")
+    interval_s: float | None = Field(description="Seconds between the collection rounds this API is configured "
+                                                 "for (MONGO_ADMIN_METRICS_INTERVAL_S); None when collection is "
+                                                 "off.")
     nodes: list[NodeLatest]
 
 
@@ -370,3 +437,12 @@ class SeriesPublic(_FromResult):
     kind: Literal["gauge", "rate"]
     step_s: float
     points: list[SeriesPointPublic]
+
+
+class SeriesSetPublic(BaseModel):
+    cluster: str
+    start: datetime
+    end: datetime
+    step_s: float
+    series: list[SeriesPublic] = Field(description="One per node and metric: node by node, metrics in the order "
+                                                   "asked.")

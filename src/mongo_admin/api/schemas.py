@@ -131,3 +131,6 @@ class HealthPublic(BaseModel):
     database: str = Field(description="reachable or unreachable")
     schema_revision: str | None
     schema_head: str
+    admin_exists: bool = Field(description="Whether an enabled user with the admin role exists. False on a fresh "
+                                           "install: create the first one on the API's machine with `mongo-admin api "
+                                           "create-admin --username NAME`.")

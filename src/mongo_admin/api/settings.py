@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mongo_admin.errors import ApiConfigError
@@ -39,6 +39,13 @@ def default_database_url() -> str:
 
 def _default_key_file() -> Path:
     return platform_home() / "credentials.key"
+
+
+def _checkout_web_build() -> Path | None:
+    """``web/dist`` of the source checkout this package runs from (built or not yet); None for an installed
+    package. The checkout is the directory holding ``src/mongo_admin`` and ``web/package.json``."""
+    root = Path(__file__).resolve().parents[3]
+    return root / "web" / "dist" if (root / "web" / "package.json").is_file() else None
 
 
 class ApiSettings(BaseSettings):
@@ -78,6 +85,15 @@ class ApiSettings(BaseSettings):
     session_cookie_secure: bool = True
     # Audit events older than this many days are removed (hourly, by the background); 0 keeps them forever.
     audit_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=0, le=36500)
+    # The dashboard's production build served at every path outside /api (index.html, assets/); default: web/dist
+    # of the source checkout, else none (the API alone). An empty value serves no dashboard.
+    web_dir: Path | None = Field(default_factory=_checkout_web_build)
+
+    @field_validator("web_dir", mode="before")
+    @classmethod
+    def _empty_web_dir_is_none(cls, value: object) -> object:
+        # Path("") would be the working directory: every file in it served.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def development(self) -> bool:

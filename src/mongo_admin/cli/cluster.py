@@ -1,7 +1,8 @@
 """``mongo-admin cluster``: validate a spec, deploy it, and run the cluster's lifecycle.
 
-With --api, deploy, list, status and the lifecycle run through the API (deploy and the lifecycle as jobs,
-followed on stderr); validate reads the local spec file either way; use and connect belong to this machine.
+With --api, deploy, list, status, distribution and the lifecycle run through the API (deploy and the lifecycle
+as jobs, followed on stderr); validate reads the local spec file either way; use and connect belong to this
+machine.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 cluster_option = click.option("--cluster", "cluster_name", metavar="NAME", envvar="MONGO_ADMIN_CLUSTER",
                               help="Which cluster (default: the one set with 'cluster use', or the only one).")
+node_option = click.option("--node", "node_id", metavar="NODE",
+                           help="Only this member or router, by its id as 'cluster status' shows it (e.g. shard0-1, "
+                                "router-0).")
 spec_option = click.option("-f", "--file", "spec_file", required=True, metavar="SPEC",
                            type=click.Path(path_type=Path, dir_okay=False),
                            help="The cluster spec (YAML); see docs/examples/cluster.yaml.")
@@ -200,6 +204,21 @@ def _lifecycle(app: Application, name: str, action: str) -> None:
     app.render(operations[action](name, app.home, app.progress))
 
 
+def _node_action(app: Application, name: str, node_id: str, action: str) -> None:
+    """Stop or start one node here, or through the API as a job followed on stderr."""
+    from mongo_admin.ops.cluster import lifecycle
+
+    if app.api is not None:
+        from mongo_admin.cli.api_client import segment
+        from mongo_admin.cli.remote_jobs import run_job
+
+        accepted = app.api.post(f"/deployments/{segment(name)}/nodes/{segment(node_id)}/{action}")
+        app.render(run_job(app, app.api, accepted, lifecycle.LifecycleResult))
+        return
+    operation = lifecycle.stop_cluster_node if action == "stop" else lifecycle.start_cluster_node
+    app.render(operation(name, node_id, app.home, app.progress))
+
+
 @cluster.command()
 @cluster_option
 @pass_app
@@ -219,17 +238,51 @@ def status(app: Application, cluster_name: str | None) -> None:
 @cluster.command()
 @cluster_option
 @pass_app
-def stop(app: Application, cluster_name: str | None) -> None:
-    """Stop routers, then shards, then config servers (secondaries before primaries). Data is kept."""
-    _lifecycle(app, selected_cluster(app, cluster_name), "stop")
+def distribution(app: Application, cluster_name: str | None) -> None:
+    """Where the data lives: per shard, per sharded collection and per collection on each shard (chunks,
+    documents, bytes), the totals, and the balancer's state."""
+    from mongo_admin.ops.cluster.distribution import DataDistribution, cluster_distribution
+
+    name = selected_cluster(app, cluster_name)
+    if app.api is not None:
+        from mongo_admin.cli.api_client import segment
+
+        app.render(app.api.result(DataDistribution, app.api.get(f"/clusters/{segment(name)}/distribution")))
+        return
+    app.render(cluster_distribution(name, app.home))
 
 
 @cluster.command()
 @cluster_option
+@node_option
 @pass_app
-def start(app: Application, cluster_name: str | None) -> None:
-    """Start config servers, then shards, then routers, each replica set with a primary before the next."""
-    _lifecycle(app, selected_cluster(app, cluster_name), "start")
+def stop(app: Application, cluster_name: str | None, node_id: str | None) -> None:
+    """Stop routers, then shards, then config servers (secondaries before primaries). Data is kept.
+
+    With --node, only that member or router; a primary is stepped down first when another member of its replica
+    set can take over, so the set keeps a primary.
+    """
+    name = selected_cluster(app, cluster_name)
+    if node_id is not None:
+        _node_action(app, name, node_id, "stop")
+        return
+    _lifecycle(app, name, "stop")
+
+
+@cluster.command()
+@cluster_option
+@node_option
+@pass_app
+def start(app: Application, cluster_name: str | None, node_id: str | None) -> None:
+    """Start config servers, then shards, then routers, each replica set with a primary before the next.
+
+    With --node, only that member or router (a member is waited for until it is PRIMARY or SECONDARY).
+    """
+    name = selected_cluster(app, cluster_name)
+    if node_id is not None:
+        _node_action(app, name, node_id, "start")
+        return
+    _lifecycle(app, name, "start")
 
 
 @cluster.command()

@@ -36,6 +36,8 @@ RESULT_TYPES = {
     "cluster-start": ("mongo_admin.ops.cluster.lifecycle", "LifecycleResult"),
     "cluster-restart": ("mongo_admin.ops.cluster.lifecycle", "LifecycleResult"),
     "cluster-destroy": ("mongo_admin.ops.cluster.lifecycle", "DestroyResult"),
+    "node-stop": ("mongo_admin.ops.cluster.lifecycle", "LifecycleResult"),
+    "node-start": ("mongo_admin.ops.cluster.lifecycle", "LifecycleResult"),
 }
 
 

@@ -110,6 +110,13 @@ class CronExpression:
         raise InvalidInputError(f"cron expression {self.text!r} never runs", "no date matches all its fields",
                                 "check its day-of-month and month fields (e.g. 31 in a 30-day month)")
 
+    def next_runs(self, after: dt.datetime, tz: ZoneInfo, count: int) -> list[dt.datetime]:
+        """The first ``count`` run times strictly after ``after``, as aware UTC datetimes."""
+        times: list[dt.datetime] = []
+        while len(times) < count:
+            times.append(self.next_after(times[-1] if times else after, tz))
+        return times
+
     def runs_between(self, after: dt.datetime, until: dt.datetime, tz: ZoneInfo,
                      limit: int = 1000) -> list[dt.datetime]:
         """Run times in (``after``, ``until``], at most ``limit`` of them (the first ones)."""

@@ -1,11 +1,12 @@
-"""The deployment job kinds: ``deploy``, ``cluster-stop``, ``cluster-start``, ``cluster-restart`` and
-``cluster-destroy``, adapters from job parameters to ``ops.cluster`` on a cluster deployed on this machine. They
-share the operation class ``deployment``: one of them per cluster at a time.
+"""The deployment job kinds: ``deploy``, ``cluster-stop``, ``cluster-start``, ``cluster-restart``,
+``cluster-destroy``, ``node-stop`` and ``node-start``, adapters from job parameters to ``ops.cluster`` on a cluster
+deployed on this machine. They share the operation class ``deployment``: one of them per cluster at a time.
 
 Parameters (JSON):
 - deploy: ``spec`` (the spec's YAML text, required), ``version``, ``binary_dir``, ``keep_on_failure``, ``home``.
   Each of deploy's eleven steps is an equal share of the job's progress; cancelling stops it when its next step
   is about to start, and what that run started is undone as on any failed deploy (the job ends ``cancelled``);
+- node-stop and node-start: ``node`` (a node id, as ``cluster status`` shows it), ``home``;
 - the others: ``home``. They do not stop half-way when cancelled (half a cluster stopped is not a safe point).
 
 A ``ClusterHook`` hears of clusters deployed and destroyed, so the API keeps its registry in step.
@@ -23,6 +24,7 @@ from mongo_admin.jobs.runner import JobContext, JobFunction, JobKind
 DEPLOYMENT_CLASS = "deployment"
 DEPLOY_KIND = "deploy"
 LIFECYCLE_ACTIONS = ("stop", "start", "restart", "destroy")
+NODE_ACTIONS = ("stop", "start")
 # Told when a deployment job changed what exists: ("deployed" | "destroyed", cluster name).
 ClusterHook = Callable[[str, str], None]
 Builder = Callable[[Mapping[str, Any], ClusterHook], JobFunction]
@@ -39,6 +41,18 @@ def _home(params: Mapping[str, Any]) -> Path | None:
 def lifecycle_kind(action: str) -> str:
     """The job kind of a lifecycle action: ``cluster-stop``, ``cluster-start``..."""
     return f"cluster-{action}"
+
+
+def node_kind(action: str) -> str:
+    """The job kind of an action on one node: ``node-stop`` or ``node-start``."""
+    return f"node-{action}"
+
+
+def _cluster(params: Mapping[str, Any]) -> str:
+    cluster = params.get("cluster")
+    if not isinstance(cluster, str) or not cluster:
+        raise InvalidInputError("a job needs a cluster", "no cluster name was given", "name the cluster")
+    return cluster
 
 
 def deploy_progress(ctx: JobContext) -> Callable[[Any], None]:
@@ -91,9 +105,7 @@ def _lifecycle(action: str) -> Builder:
         from mongo_admin.ops.cluster import lifecycle
         from mongo_admin.ops.cluster.state import open_cluster
 
-        cluster = params.get("cluster")
-        if not isinstance(cluster, str) or not cluster:
-            raise InvalidInputError("a job needs a cluster", "no cluster name was given", "name the cluster")
+        cluster = _cluster(params)
         home = _home(params)
         _, record = open_cluster(cluster, home)  # a cluster not deployed here is refused before anything is queued
         total = max(1, len(record.layout.nodes))
@@ -120,6 +132,30 @@ def _lifecycle(action: str) -> Builder:
     return build
 
 
+def _node(action: str) -> Builder:
+    def build(params: Mapping[str, Any], hook: ClusterHook = _ignore) -> JobFunction:
+        from mongo_admin.ops.cluster import lifecycle
+        from mongo_admin.ops.cluster.state import open_cluster
+
+        cluster = _cluster(params)
+        node = params.get("node")
+        if not isinstance(node, str) or not node:
+            raise InvalidInputError(f"a node-{action} job needs a node", "no node id was given",
+                                    "name the node as 'cluster status' shows it")
+        home = _home(params)
+        _, record = open_cluster(cluster, home)
+        lifecycle.find_node(record, node)  # an unknown node is refused before anything is queued
+        operation = lifecycle.stop_cluster_node if action == "stop" else lifecycle.start_cluster_node
+
+        def run(ctx: JobContext) -> Any:
+            ctx.progress(0.0, action, f"{action} of {node} of cluster {cluster} started")
+            return operation(cluster, node, home, lambda message: ctx.progress(None, action, message))
+
+        return run
+
+    return build
+
+
 def _bind(build: Builder, hook: ClusterHook) -> Callable[[Mapping[str, Any]], JobFunction]:
     def bound(params: Mapping[str, Any]) -> JobFunction:
         return build(params, hook)
@@ -128,7 +164,8 @@ def _bind(build: Builder, hook: ClusterHook) -> Callable[[Mapping[str, Any]], Jo
 
 
 def deployment_kinds(hook: ClusterHook = _ignore) -> list[JobKind]:
-    """The deploy and lifecycle kinds, telling ``hook`` of clusters deployed and destroyed."""
+    """The deploy, lifecycle and node kinds, telling ``hook`` of clusters deployed and destroyed."""
     return [JobKind(DEPLOY_KIND, DEPLOYMENT_CLASS, _bind(build_deploy, hook)),
             *(JobKind(lifecycle_kind(action), DEPLOYMENT_CLASS, _bind(_lifecycle(action), hook))
-              for action in LIFECYCLE_ACTIONS)]
+              for action in LIFECYCLE_ACTIONS),
+            *(JobKind(node_kind(action), DEPLOYMENT_CLASS, _bind(_node(action), hook)) for action in NODE_ACTIONS)]

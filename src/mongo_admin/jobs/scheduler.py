@@ -102,6 +102,15 @@ class ScheduleInfo:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """The run times a cron expression would have in a time zone: ``next_runs`` in that zone's local time."""
+
+    cron: str
+    timezone: str
+    next_runs: list[dt.datetime]
+
+
+@dataclass(frozen=True)
 class RunInfo:
     """One decision of the scheduler: ``outcome`` is started (``job_id`` set), skipped or refused."""
 
@@ -228,10 +237,14 @@ class Scheduler:
         if info.paused or info.next_run_at is None:
             return []
         expression, tz = CronExpression.parse(info.cron), zone(info.timezone)
-        times = [info.next_run_at]
-        while len(times) < count:
-            times.append(expression.next_after(times[-1], tz))
-        return times
+        return [info.next_run_at, *expression.next_runs(info.next_run_at, tz, count - 1)]
+
+    def preview(self, cron: str, timezone: str = "UTC", count: int = 5) -> Preview:
+        """The next ``count`` run times from now that a schedule of ``cron`` in ``timezone`` would have, changing
+        nothing; InvalidInputError as for ``create``."""
+        expression, tz = CronExpression.parse(cron, "cron"), zone(timezone)
+        runs = expression.next_runs(self._clock(), tz, count)
+        return Preview(expression.text, timezone, [run.astimezone(tz) for run in runs])
 
     def runs(self, schedule_id: str) -> list[RunInfo]:
         with self._sessions() as session:

@@ -26,6 +26,8 @@ UP = "up"
 NODE_DOWN = "node down"
 NO_SAMPLE = "no sample"
 MAX_POINTS = 10_000
+# A series set (the dashboard's chart of every node) is bounded as a whole too.
+MAX_SET_POINTS = 200_000
 # A series is hundreds of rows, each handed from the database driver to Python: threads reading series at once
 # pass the GIL back and forth for every row (sqlite3 releases it per row) and all get slower — under 50 concurrent
 # requests, half as many series per second as one at a time. So a process reads one series' rows at a time.
@@ -105,41 +107,77 @@ class _Reading:
     uptime_s: float | None
 
 
-def _readings(session: Session, cluster: str, node: str, metric: str, start: dt.datetime, end: dt.datetime, *,
-              with_uptime: bool) -> list[_Reading]:
+def _rounds(session: Session, cluster: str, nodes: Sequence[str], names: Sequence[str], start: dt.datetime,
+            end: dt.datetime) -> dict[str, dict[dt.datetime, dict[str, float]]]:
+    """The samples named ``names`` (plus the ``up`` samples of 0) of ``nodes``, per node and round."""
     # An ``up`` sample of 1 says nothing a value does not: only those of 0 (the node was down) are read, and
-    # ``uptime_s`` only for a rate. A gauge reads a third of the rows it did, a rate two thirds (turning each
+    # ``uptime_s`` only for a rate. A gauge reads a third of the rows it would, a rate two thirds (turning each
     # stored time back into a datetime is most of the cost).
-    names = (metric, UP, "uptime_s") if with_uptime else (metric, UP)
     rows = session.execute(
-        select(MetricSample.taken_at, MetricSample.metric, MetricSample.value)
-        .where(MetricSample.cluster == cluster, MetricSample.node == node, MetricSample.metric.in_(names),
+        select(MetricSample.node, MetricSample.taken_at, MetricSample.metric, MetricSample.value)
+        .where(MetricSample.cluster == cluster, MetricSample.node.in_(nodes), MetricSample.metric.in_(names),
                MetricSample.taken_at >= start, MetricSample.taken_at < end,
                or_(MetricSample.metric != UP, MetricSample.value == 0.0)))
-    rounds: dict[dt.datetime, dict[str, float]] = {}
-    for taken_at, name, value in rows:
-        rounds.setdefault(taken_at, {})[name] = value
+    found: dict[str, dict[dt.datetime, dict[str, float]]] = {}
+    for node, taken_at, name, value in rows:
+        found.setdefault(node, {}).setdefault(taken_at, {})[name] = value
+    return found
+
+
+def _readings(rounds: dict[dt.datetime, dict[str, float]], metric: str, *, with_uptime: bool) -> list[_Reading]:
+    """One node's rounds that say something about ``metric``: its value, the node down, or (for a rate) the
+    server's uptime."""
+    relevant = {metric, UP, "uptime_s"} if with_uptime else {metric, UP}
     # Shard figures have no ``up`` sample: a value is its own proof of life.
     return [_Reading(at, bool(row.get(UP, 1.0)), row.get(metric), row.get("uptime_s"))
-            for at, row in sorted(rounds.items())]
+            for at, row in sorted(rounds.items()) if relevant & row.keys()]
 
 
 def read_series(session: Session, cluster: str, node: str, metric: str, start: dt.datetime, end: dt.datetime,
                 step_s: float) -> Series:
     """``metric`` of ``node`` from ``start`` to ``end`` on a ``step_s`` grid; counters as rates per second."""
+    return read_series_set(session, cluster, [node], [metric], start, end, step_s)[0]
+
+
+def read_series_set(session: Session, cluster: str, nodes: Sequence[str], metrics: Sequence[str],
+                    start: dt.datetime, end: dt.datetime, step_s: float) -> list[Series]:
+    """Every metric of ``metrics`` for every node of ``nodes`` (node by node, metrics in the order given), each as
+    ``read_series`` reads it, from one database query."""
     if step_s <= 0 or end <= start:
         raise InvalidInputError("invalid series range", "the step must be positive and the end after the start",
                                 "pass from < to and a step in seconds")
+    nodes, metrics = list(dict.fromkeys(nodes)), list(dict.fromkeys(metrics))
+    if not nodes or not metrics:
+        raise InvalidInputError("no series asked", "at least one node and one metric are needed",
+                                "pass node=... and metric=...")
     steps = int(-(-(end - start).total_seconds() // step_s))
     if steps > MAX_POINTS:
         raise InvalidInputError("too many points", f"{steps} steps asked, at most {MAX_POINTS}",
                                 "use a larger step or a shorter range")
+    if len(nodes) * len(metrics) * steps > MAX_SET_POINTS:
+        raise InvalidInputError("too many points",
+                                f"{len(nodes)} nodes x {len(metrics)} metrics x {steps} steps asked, "
+                                f"at most {MAX_SET_POINTS} points in all",
+                                "ask for fewer series, a larger step or a shorter range")
     step = dt.timedelta(seconds=step_s)
-    kind: Literal["gauge", "rate"] = "rate" if metric in COUNTERS else "gauge"
+    any_rate = any(metric in COUNTERS for metric in metrics)
+    names = [*metrics, UP, *(["uptime_s"] if any_rate else [])]
     # A rate's first interval starts at the reading before the range: read one step earlier.
     with _SERIES_READS:
-        readings = _readings(session, cluster, node, metric, start - step if kind == "rate" else start, end,
-                             with_uptime=kind == "rate")
+        rounds = _rounds(session, cluster, nodes, names, start - step if any_rate else start, end)
+    series = []
+    for node in nodes:
+        for metric in metrics:
+            kind: Literal["gauge", "rate"] = "rate" if metric in COUNTERS else "gauge"
+            readings = _readings(rounds.get(node, {}), metric, with_uptime=kind == "rate")
+            points = _grid(readings, kind, start, step, steps)
+            series.append(Series(cluster, node, metric, kind, step_s, points))
+    return series
+
+
+def _grid(readings: Sequence[_Reading], kind: Literal["gauge", "rate"], start: dt.datetime, step: dt.timedelta,
+          steps: int) -> list[SeriesPoint]:
+    step_s = step.total_seconds()
     buckets: list[list[tuple[float | None, str | None, float]]] = [[] for _ in range(steps)]
 
     def bucket(at: dt.datetime) -> int | None:
@@ -158,8 +196,7 @@ def read_series(session: Session, cluster: str, node: str, metric: str, start: d
                 gap = interval.gap if reading.up else NODE_DOWN
                 buckets[index].append((interval.delta if interval.gap is None else None, gap,
                                        interval.end - interval.start))
-    return Series(cluster, node, metric, kind, step_s,
-                  [_point(start + i * step, entries, kind) for i, entries in enumerate(buckets)])
+    return [_point(start + i * step, entries, kind) for i, entries in enumerate(buckets)]
 
 
 def _point(at: dt.datetime, entries: Sequence[tuple[float | None, str | None, float]],

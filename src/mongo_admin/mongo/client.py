@@ -6,7 +6,8 @@ only ever learnt from ``buildInfo`` (the simulator adds a ``mongosim`` sub-docum
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -67,9 +68,29 @@ def connect(uri: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, direct: bool = Tr
 
 def run_admin(client: Client, command: dict[str, Any]) -> dict[str, Any]:
     """Run an admin command; network failures become ``ServerUnreachableError`` naming the address."""
-    name = next(iter(command))
+    return run_command(client, "admin", command)
+
+
+def run_command(client: Client, database: str, command: dict[str, Any]) -> dict[str, Any]:
+    """Run a command on ``database``; a refusal becomes ``CommandFailedError``, no answer
+    ``ServerUnreachableError`` naming the address."""
+    with _translated(client, next(iter(command))):
+        return dict(client[database].command(command))
+
+
+def aggregate(client: Client, database: str, collection: str | None,
+              pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every document of an aggregation on ``database.collection`` (``None``: a collectionless one, such as
+    ``$shardedDataDistribution`` on admin), with the errors of ``run_command``."""
+    with _translated(client, "aggregate"):
+        target = client[database] if collection is None else client[database][collection]
+        return [dict(document) for document in target.aggregate(pipeline)]
+
+
+@contextlib.contextmanager
+def _translated(client: Client, name: str) -> Iterator[None]:
     try:
-        return dict(client.admin.command(command))
+        yield
     except OperationFailure as exc:
         reason = str((exc.details or {}).get("errmsg") or exc)
         raise CommandFailedError(f"the server refused '{name}'", reason, "check the server log",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
@@ -22,10 +22,14 @@ def list_audit_events(
     _: AdminUser,
     session: SessionDep,
     actor: Annotated[str | None, Query(max_length=64, description="Exact user name")] = None,
-    method: Annotated[str | None, Query(max_length=8, description="POST, PUT, PATCH or DELETE")] = None,
+    method: Annotated[str | None, Query(max_length=8, description="POST, PUT, PATCH, DELETE, or PRUNE (the "
+                                                                  "retention runs)")] = None,
     target: Annotated[str | None, Query(max_length=256)] = None,
     path_prefix: Annotated[str | None, Query(max_length=512, description="e.g. /api/v1/users")] = None,
     status: Annotated[int | None, Query(ge=100, le=599)] = None,
+    status_class: Annotated[Literal["2xx", "3xx", "4xx", "5xx"] | None,
+                            Query(description="Every status of one class: 4xx for the refused requests, 5xx "
+                                              "for the failed ones")] = None,
     since: Annotated[datetime | None, Query(description="ISO 8601, inclusive")] = None,
     until: Annotated[datetime | None, Query(description="ISO 8601, exclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -42,6 +46,9 @@ def list_audit_events(
         conditions.append(AuditEvent.path.startswith(path_prefix, autoescape=True))
     if status is not None:
         conditions.append(AuditEvent.status == status)
+    if status_class is not None:
+        lowest = int(status_class[0]) * 100
+        conditions.append(AuditEvent.status.between(lowest, lowest + 99))
     if since is not None:
         conditions.append(AuditEvent.at >= since)
     if until is not None:

@@ -1,6 +1,6 @@
-"""Deployments: clusters deployed on this machine, and their deploy, stop, start, rolling restart and destroy,
-each run as a job (202 with the job; follow it at /jobs/{id} or /jobs/{id}/events). One deployment job per
-cluster at a time: a second one gets 409 naming the holder."""
+"""Deployments: clusters deployed on this machine, and their deploy, stop, start, rolling restart and destroy, and
+the stop and start of one of their nodes, each run as a job (202 with the job; follow it at /jobs/{id} or
+/jobs/{id}/events). One deployment job per cluster at a time: a second one gets 409 naming the holder."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from mongo_admin.api.responses import DocumentedRoute, errors
 from mongo_admin.api.routers.jobs import job_public
 from mongo_admin.api.settings import ApiSettings
 from mongo_admin.db.models import User
-from mongo_admin.jobs.deployment_kinds import DEPLOY_KIND, lifecycle_kind
+from mongo_admin.errors import InvalidInputError
+from mongo_admin.jobs.deployment_kinds import DEPLOY_KIND, lifecycle_kind, node_kind
 from mongo_admin.jobs.runner import JobRunner
 from mongo_admin.ops.health import Thresholds
 from mongo_admin.spec.model import CLUSTER_NAME
@@ -38,8 +39,12 @@ router = APIRouter(prefix="/deployments", tags=["deployments"], route_class=Docu
 NOT_DEPLOYED = "no cluster of this name was deployed on this machine"
 LOCK_HELD = "Another deployment job runs on this cluster: detail names it."
 LIFECYCLE_ERRORS = errors(why={404: "No cluster of this name was deployed on this machine.", 409: LOCK_HELD})
+NODE_ERRORS = errors(why={404: "No cluster of this name was deployed on this machine, or it has no such node "
+                                "(detail lists its nodes).", 409: LOCK_HELD})
 # The name of a cluster deployed on this machine, as its spec gives it.
 NamePath = Annotated[str, Path(pattern=CLUSTER_NAME)]
+# A node of that cluster, by its id as `cluster status` shows it (cfg-0, shard1-2, router-0).
+NodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 
 
 @router.get("", response_model=DeploymentsPublic, summary="Clusters deployed on this machine")
@@ -94,6 +99,31 @@ def restart_cluster(name: NamePath, user: OperatorUser, runner: RunnerDep, setti
              summary="Stop a deployed cluster and remove its files, as a job (admin)", responses=LIFECYCLE_ERRORS)
 def destroy_cluster(name: NamePath, user: AdminUser, runner: RunnerDep, settings: SettingsDep) -> JobPublic:
     return _lifecycle(runner, settings, name, "destroy", user)
+
+
+def _node_job(runner: JobRunner, settings: ApiSettings, name: str, node: str, action: str, user: User) -> JobPublic:
+    _deployed(settings, name)
+    try:
+        job = runner.submit_kind(node_kind(action), name, {"home": str(settings.home), "node": node},
+                                 requested_by=user.username)
+    except InvalidInputError as exc:  # the node is not one of the cluster's (the job builder checks it)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{exc.what}: {exc.why}") from None
+    return job_public(job)
+
+
+@router.post("/{name}/nodes/{node}/stop", response_model=JobPublic, status_code=status.HTTP_202_ACCEPTED,
+             summary="Stop one member or router of a deployed cluster (a primary is stepped down first when "
+                     "another member can take over), as a job", responses=NODE_ERRORS)
+def stop_node(name: NamePath, node: NodePath, user: OperatorUser, runner: RunnerDep,
+              settings: SettingsDep) -> JobPublic:
+    return _node_job(runner, settings, name, node, "stop", user)
+
+
+@router.post("/{name}/nodes/{node}/start", response_model=JobPublic, status_code=status.HTTP_202_ACCEPTED,
+             summary="Start one member or router of a deployed cluster, as a job", responses=NODE_ERRORS)
+def start_node(name: NamePath, node: NodePath, user: OperatorUser, runner: RunnerDep,
+               settings: SettingsDep) -> JobPublic:
+    return _node_job(runner, settings, name, node, "start", user)
 
 
 def _parsed(text: str) -> ClusterSpec:

@@ -1,5 +1,5 @@
-"""Restores of deployed clusters: every kind from a backup or to a point in time, as a job; the restore records
-kept next to the backups. Viewers read; operators restore."""
+"""Restores of deployed clusters: every kind from a backup or to a point in time, as a job; its preflight on its
+own, changing nothing; the restore records kept next to the backups. Viewers read; operators check and restore."""
 
 from __future__ import annotations
 
@@ -10,15 +10,23 @@ from fastapi import APIRouter, Response, status
 from mongo_admin.api.auth import OperatorUser, ViewerUser
 from mongo_admin.api.deps import RunnerDep
 from mongo_admin.api.operations import BACKUP_RESTORE_CONFLICT, DeployedClusterDep, accepted
-from mongo_admin.api.ops_schemas import JobAccepted, RestoreCreate, RestorePublic, RestoresPublic
+from mongo_admin.api.ops_schemas import (
+    JobAccepted,
+    RestoreCreate,
+    RestorePreflightPublic,
+    RestorePublic,
+    RestoresPublic,
+)
 from mongo_admin.api.responses import DocumentedRoute, errors
 from mongo_admin.jobs import kinds
-from mongo_admin.ops.restore.record import list_restores
+from mongo_admin.ops.restore.engine import RestoreOptions, preflight_restore
+from mongo_admin.ops.restore.record import RestoreKind, list_restores
 
 router = APIRouter(prefix="/clusters/{name}/restores", tags=["restores"], route_class=DocumentedRoute)
 
-# The API's restore kinds, as the job kind's ``type`` parameter names them.
-RESTORE_TYPES = {"cluster": "full", "shard": "shard", "namespaces": "namespaces", "config": "config"}
+# The API's restore kinds, as the job kind's ``type`` parameter (and the restore engine) names them.
+RESTORE_TYPES: dict[str, RestoreKind] = {"cluster": "full", "shard": "shard", "namespaces": "namespaces",
+                                         "config": "config"}
 
 
 @router.post("", response_model=JobAccepted, status_code=status.HTTP_202_ACCEPTED, summary="Restore (a job)",
@@ -38,6 +46,18 @@ def create_restore(body: RestoreCreate, user: OperatorUser, cluster: DeployedClu
             params[key] = getattr(body, key)
     job = runner.submit_kind(kinds.RESTORE.name, cluster.name, params, requested_by=user.username)
     return accepted(job, response)
+
+
+@router.post("/preflight", response_model=RestorePreflightPublic, responses=errors(400, 404, 409),
+             summary="Check a restore without running it: every preflight check (backup, topology, key, files, "
+                     "primaries, namespaces, space, oplog slices, lock) and what it would restore")
+def check_restore(body: RestoreCreate, _: OperatorUser, cluster: DeployedClusterDep) -> RestorePreflightPublic:
+    options = RestoreOptions(home=cluster.home, source_cluster=body.source_cluster, point_in_time=body.point_in_time,
+                             shard_map=body.shard_map or None, by_position=body.by_position,
+                             from_shard=body.from_shard)
+    report = preflight_restore(cluster.name, RESTORE_TYPES[body.kind], body.backup_id, options, shard=body.shard,
+                               namespaces=body.namespaces, rename=body.rename)
+    return RestorePreflightPublic.model_validate(report)
 
 
 @router.get("", response_model=RestoresPublic, summary="The cluster's restores, oldest first",

@@ -1,6 +1,6 @@
 """Cron schedules of backups, verifications, restore drills and health checks on deployed clusters, each in its
-own time zone, with their next run times. Viewers read; operators pause and resume; admins create, change and
-delete them."""
+own time zone, with their next run times. Viewers read and preview a cron expression; operators pause and resume;
+admins create, change and delete them."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
+from mongo_admin.api.audit import not_a_change
 from mongo_admin.api.auth import AdminUser, OperatorUser, ViewerUser
 from mongo_admin.api.deps import SessionDep, SettingsDep
 from mongo_admin.api.operations import NOT_DEPLOYED, SchedulerDep, find_cluster
 from mongo_admin.api.ops_schemas import (
     ScheduleCreate,
     ScheduleParams,
+    SchedulePreviewPublic,
+    SchedulePreviewRequest,
     SchedulePublic,
     SchedulesPublic,
     ScheduleUpdate,
@@ -25,6 +28,7 @@ router = APIRouter(prefix="/schedules", tags=["schedules"], route_class=Document
 
 NEXT_RUNS = 5
 SCHEDULE_REFUSED = "The cron expression, time zone or name is refused (detail says which and why)."
+PREVIEW_REFUSED = "The cron expression or time zone is refused (detail says which and why)."
 
 
 def _public(scheduler: Scheduler, info: ScheduleInfo) -> SchedulePublic:
@@ -58,6 +62,13 @@ def create_schedule(body: ScheduleCreate, _: AdminUser, request: Request, sessio
                             misfire_grace_s=body.misfire_grace_s, paused=body.paused)
     request.state.audit_target = f"schedules/{info.id}"
     return _public(scheduler, info)
+
+
+@router.post("/preview", response_model=SchedulePreviewPublic, summary="The next run times of a cron expression in a "
+             "time zone, changing nothing", responses=errors(why={400: PREVIEW_REFUSED}))
+@not_a_change
+def preview_schedule(body: SchedulePreviewRequest, _: ViewerUser, scheduler: SchedulerDep) -> SchedulePreviewPublic:
+    return SchedulePreviewPublic.model_validate(scheduler.preview(body.cron, body.timezone, body.count))
 
 
 @router.get("/{schedule_id}", response_model=SchedulePublic, summary="One schedule and its next run times",

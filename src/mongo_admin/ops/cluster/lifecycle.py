@@ -5,6 +5,9 @@ no election is held only to be interrupted. Start: the reverse (config servers, 
 set ready (a primary, every member up) before the next tier starts. Restart is rolling: per replica set the
 secondaries one at a time, each back to SECONDARY before the next, then the primary is stepped down and
 restarted; routers one at a time. Destroy stops everything and removes the cluster's files.
+
+One node (a member or a router) can be stopped and started on its own, for maintenance. A primary is stepped down
+first when another electable member of its set is a healthy secondary, so the set keeps a primary.
 """
 
 from __future__ import annotations
@@ -15,12 +18,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mongo_admin.errors import ClusterStateError, CommandFailedError, MongoAdminError, ServerUnreachableError
+from mongo_admin.errors import (
+    ClusterStateError,
+    CommandFailedError,
+    InvalidInputError,
+    MongoAdminError,
+    ServerUnreachableError,
+)
 from mongo_admin.ops.cluster import replsets
 from mongo_admin.ops.cluster.access import ClusterAccess
 from mongo_admin.ops.cluster.layout import Node
 from mongo_admin.ops.cluster.processes import launch_spec, running_pid, start_nodes, stop_node, stop_order
-from mongo_admin.ops.cluster.state import ClusterPaths, default_cluster_file, open_cluster, write_record
+from mongo_admin.ops.cluster.state import (
+    ClusterPaths,
+    ClusterRecord,
+    default_cluster_file,
+    open_cluster,
+    write_record,
+)
 from mongo_admin.ops.records import exclusive_lock
 
 READY_TIMEOUT_S = 120.0
@@ -37,7 +52,9 @@ def _silent(_: str) -> None:
 class NodeAction:
     node: str
     address: str
-    action: str  # "stopped (SIGTERM)", "already stopped", "started", "already running", "restarted"
+    # "stopped (SIGTERM)" (a primary: "... after a step-down"), "already stopped", "started", "already running",
+    # "restarted"
+    action: str
 
 
 @dataclass(frozen=True)
@@ -122,16 +139,22 @@ def _restart_node(access: ClusterAccess, node: Node, progress: Progress) -> None
                 lambda node_id, pid: progress(f"restarted {node_id} (pid {pid})"))
 
 
-def _wait_member(access: ClusterAccess, node: Node, timeout_s: float) -> None:
+def _wait_member(access: ClusterAccess, node: Node, timeout_s: float) -> str:
+    """Until the member started again says it is PRIMARY, SECONDARY or ARBITER; that state."""
     deadline = time.monotonic() + timeout_s
     while True:
         state = replsets.member_view(access, node).state
         if state in ("PRIMARY", "SECONDARY", "ARBITER"):
-            return
+            return state
         if time.monotonic() >= deadline:
-            raise ClusterStateError(f"{node.id} did not come back after its restart", f"it is {state}",
+            raise ClusterStateError(f"{node.id} did not come back after it was started", f"it is {state}",
                                     f"see {access.paths.logpath(node)}")
         time.sleep(0.1)
+
+
+def _electable(node: Node) -> bool:
+    """Whether the member can become primary."""
+    return node.priority > 0 and node.votes == 1 and not node.hidden and not node.arbiter
 
 
 def restart_cluster(name: str, home: Path | None = None, progress: Progress = _silent,
@@ -154,8 +177,7 @@ def restart_cluster(name: str, home: Path | None = None, progress: Progress = _s
                     _restart_node(access, node, progress)
                     _wait_member(access, node, timeout_s)
                     actions.append(NodeAction(node.id, node.address, "restarted"))
-            if sum(node.priority > 0 and node.votes == 1 and not node.hidden and not node.arbiter
-                   for node in layout.members(set_name)) > 1:
+            if sum(_electable(node) for node in layout.members(set_name)) > 1:
                 progress(f"stepping down {primary.id}, the primary of {set_name}")
                 _step_down(access, primary)
             _restart_node(access, primary, progress)
@@ -166,6 +188,108 @@ def restart_cluster(name: str, home: Path | None = None, progress: Progress = _s
             actions.append(NodeAction(router.id, router.address, "restarted"))
     return LifecycleResult(f"cluster {name}: rolling restart of {len(actions)} processes done, secondaries "
                            "before primaries", name, record.binaries.server_label, actions)
+
+
+def find_node(record: ClusterRecord, node_id: str) -> Node:
+    """The node ``node_id`` of the cluster (its id as ``cluster status`` shows it); InvalidInputError listing the
+    cluster's nodes when there is none."""
+    try:
+        return record.layout.node(node_id)
+    except KeyError:
+        raise InvalidInputError(f"cluster {record.name} has no node {node_id!r}",
+                                "its nodes are " + ", ".join(node.id for node in record.layout.nodes),
+                                f"name one of them, as 'mongo-admin cluster status --cluster {record.name}' shows "
+                                "them") from None
+
+
+def _hand_over(access: ClusterAccess, primary: Node, timeout_s: float, progress: Progress) -> Node | None:
+    """Step ``primary`` down when another electable member of its set is a healthy secondary, and wait until one
+    is elected: the new primary, or None (nothing done) when no member can take over."""
+    assert primary.set_name is not None
+    others = [node for node in access.record.layout.members(primary.set_name)
+              if node.id != primary.id and _electable(node)]
+    if not any(replsets.member_view(access, node).state == "SECONDARY" for node in others):
+        return None
+    progress(f"stepping down {primary.id}, the primary of {primary.set_name}")
+    _step_down(access, primary)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        successor = next((node for node in others if replsets.member_view(access, node).state == "PRIMARY"), None)
+        if successor is not None:
+            progress(f"{successor.id} is the primary of {primary.set_name} now")
+            return successor
+        if time.monotonic() >= deadline:
+            raise ClusterStateError(f"no member of {primary.set_name} became primary after {primary.id} stepped "
+                                    "down", f"none was elected within {timeout_s:g} s; {primary.id} was not stopped",
+                                    "read the member logs: " + ", ".join(str(access.paths.logpath(node))
+                                                                         for node in others))
+        time.sleep(0.1)
+
+
+def _running(paths: ClusterPaths, nodes: list[Node]) -> int:
+    return sum(running_pid(paths, node) is not None for node in nodes)
+
+
+def stop_cluster_node(name: str, node_id: str, home: Path | None = None, progress: Progress = _silent,
+                 timeout_s: float = READY_TIMEOUT_S) -> LifecycleResult:
+    """Stop one member or router of the cluster; its data is kept. The message says what became of its replica
+    set: the member that took over from a primary, or that the set has no primary until a member is back."""
+    paths, record = open_cluster(name, home)
+    node = find_node(record, node_id)
+    with exclusive_lock(paths.lock):
+        access = ClusterAccess(paths, record)
+        if running_pid(paths, node) is None:
+            return LifecycleResult(f"cluster {name}: {node.id} ({node.address}) is already stopped", name,
+                                   record.binaries.server_label, [NodeAction(node.id, node.address, "already stopped")])
+        if node.role == "mongos":
+            action = _stop(paths, node, progress)
+            routers = record.layout.routers
+            return LifecycleResult(f"cluster {name}: stopped router {node.id} ({node.address}); "
+                                   f"{_running(paths, routers)} of {len(routers)} routers run", name,
+                                   record.binaries.server_label, [action])
+        assert node.set_name is not None
+        members = record.layout.members(node.set_name)
+        was_primary = replsets.member_view(access, node).state == "PRIMARY"
+        successor = _hand_over(access, node, timeout_s, progress) if was_primary else None
+        action = _stop(paths, node, progress)
+    voters = [member for member in members if member.votes == 1]
+    what = f"cluster {name}: stopped {node.id} ({node.address})"
+    if successor is not None:
+        what += f", the primary of {node.set_name}, after stepping it down: {successor.id} is its primary now"
+        action = NodeAction(node.id, node.address, f"{action.action} after a step-down")
+    elif was_primary:
+        what += (f", the primary of {node.set_name}, without a step-down (no other electable member is a healthy "
+                 f"secondary): {node.set_name} has no primary until {node.id} is started again")
+    elif 2 * _running(paths, voters) <= len(voters):
+        what += (f"; a majority of the voting members of {node.set_name} is down: it has no primary until one is "
+                 "started again")
+    return LifecycleResult(f"{what}; {_running(paths, members)} of {len(members)} members of {node.set_name} run",
+                           name, record.binaries.server_label, [action])
+
+
+def start_cluster_node(name: str, node_id: str, home: Path | None = None, progress: Progress = _silent,
+                  timeout_s: float = READY_TIMEOUT_S) -> LifecycleResult:
+    """Start one member or router of the cluster with its deployed settings; a member is waited for until it is
+    PRIMARY, SECONDARY or ARBITER again."""
+    paths, record = open_cluster(name, home)
+    node = find_node(record, node_id)
+    with exclusive_lock(paths.lock):
+        access = ClusterAccess(paths, record)
+        actions = _start_tier(access, [node], progress)
+        if actions[0].action != "started":
+            return LifecycleResult(f"cluster {name}: {node.id} ({node.address}) is already running", name,
+                                   record.binaries.server_label, actions)
+        if node.role == "mongos":
+            routers = record.layout.routers
+            return LifecycleResult(f"cluster {name}: started router {node.id} ({node.address}); "
+                                   f"{_running(paths, routers)} of {len(routers)} routers run", name,
+                                   record.binaries.server_label, actions)
+        assert node.set_name is not None
+        state = _wait_member(access, node, timeout_s)
+    members = record.layout.members(node.set_name)
+    return LifecycleResult(f"cluster {name}: started {node.id} ({node.address}), {state} of {node.set_name}; "
+                           f"{_running(paths, members)} of {len(members)} members of {node.set_name} run", name,
+                           record.binaries.server_label, actions)
 
 
 @dataclass(frozen=True)

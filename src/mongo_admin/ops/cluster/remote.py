@@ -86,6 +86,7 @@ class RemoteTopology:
     health: str
     version: str | None
     server: str | None = None  # "MongoDB" or "sandbox (mongosim X)", from buildInfo
+    simulator: bool | None = None  # whether buildInfo names mongosim; None (like server) when it was not read
     set_name: str | None = None
     shards: list[RemoteShard] = field(default_factory=list)
     # The replica set's members, or the standalone server alone.
@@ -180,9 +181,9 @@ class RemoteCluster:
         does not answer."""
         seed = self.seed_client()
         hello = _through(seed, {"hello": 1})
-        version, server = _build(seed)
+        version, server, simulator = _build(seed)
         if hello.get("msg") == "isdbgrid":
-            return self._sharded(seed, version, server)
+            return self._sharded(seed, version, server, simulator)
         if hello.get("setName"):
             set_name = str(hello["setName"])
             hosts = [str(h) for key in ("hosts", "passives", "arbiters") for h in hello.get(key, [])]
@@ -190,14 +191,15 @@ class RemoteCluster:
             health = _set_health(members)
             return RemoteTopology(f"replica set {set_name} {health}: {len(members)} member(s)"
                                   + (f" ({error})" if error else ""), "replica set", health, version, server,
-                                  set_name=set_name, members=members)
+                                  simulator, set_name=set_name, members=members)
         address = next(iter(_addresses(seed)), None)
         members = [RemoteMember(address, "STANDALONE", 1.0)] if address else []
-        return RemoteTopology("standalone server answering", "standalone", "healthy", version, server,
+        return RemoteTopology("standalone server answering", "standalone", "healthy", version, server, simulator,
                               members=members)
 
     # ---------------------------------------------------------------------------------------------- readings
-    def _sharded(self, seed: Client, version: str | None, server: str | None) -> RemoteTopology:
+    def _sharded(self, seed: Client, version: str | None, server: str | None,
+                 simulator: bool | None) -> RemoteTopology:
         listed = _through(seed, {"listShards": 1}).get("shards", [])
         config_host = _config_host(seed)
         routers = sorted(_addresses(seed))
@@ -217,7 +219,7 @@ class RemoteCluster:
         up = sum(m.health == 1 for m in members) + sum(r.state == "UP" for r in router_rows)
         return RemoteTopology(f"sharded cluster {health}: {len(shards)} shard(s), {up} of "
                               f"{len(members) + len(router_rows)} processes up", "sharded", health, version, server,
-                              shards=shards, config_servers=config, routers=router_rows)
+                              simulator, shards=shards, config_servers=config, routers=router_rows)
 
     def _shard(self, shard_id: str, host: str, state: Any, draining: bool) -> RemoteShard:
         shard = RemoteShard(shard_id, host, state if isinstance(state, int) else None, draining)
@@ -281,14 +283,15 @@ def _addresses(client: Client) -> list[str]:
     return [f"{host}:{port}" for host, port in client.topology_description.server_descriptions()]
 
 
-def _build(client: Client) -> tuple[str | None, str | None]:
+def _build(client: Client) -> tuple[str | None, str | None, bool | None]:
+    """Version, server label and whether it is the simulator, from buildInfo (all None when it fails)."""
     from mongo_admin.mongo import client as mongo
 
     try:
         info = mongo.parse_build_info(_through(client, {"buildInfo": 1}))
     except MongoAdminError:
-        return None, None
-    return info.version, info.server_label
+        return None, None, None
+    return info.version, info.server_label, info.simulator
 
 
 def _config_host(seed: Client) -> str | None:

@@ -59,6 +59,8 @@ class ClusterStatus:
     message: str
     cluster: str
     server: str
+    version: str  # of the deployed binaries
+    simulator: bool  # the binaries are mongosim's (server says it too, in words)
     health: Health
     deployed_state: str
     balancer: dict[str, Any] | None
@@ -160,7 +162,8 @@ def cluster_status(name: str, home: Path | None = None) -> ClusterStatus:
         message=f"cluster {name} is {health}: {up} of {len(layout.nodes)} processes up, "
                 f"{_plural(len(layout.shard_sets), 'shard')}, {_plural(len(router_rows), 'router')} "
                 f"({record.binaries.server_label})",
-        cluster=name, server=record.binaries.server_label, health=health, deployed_state=record.state,
+        cluster=name, server=record.binaries.server_label, version=record.binaries.version,
+        simulator=record.binaries.simulator, health=health, deployed_state=record.state,
         balancer=balancer_state, replica_sets=replica_sets, members=members, routers=router_rows)
 
 

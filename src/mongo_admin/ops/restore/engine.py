@@ -21,8 +21,9 @@ import itertools
 import threading
 import time
 import uuid as uuid_module
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from bson import Timestamp
 from bson.binary import Binary
 
-from mongo_admin.errors import MongoAdminError, OperationCancelledError
+from mongo_admin.errors import InvalidInputError, MongoAdminError, OperationCancelledError
 from mongo_admin.ops.backup import balancer, recovery
 from mongo_admin.ops.backup.engine import new_backup_id, storage_for
 from mongo_admin.ops.backup.format import Encoding
@@ -41,7 +42,7 @@ from mongo_admin.ops.cluster.layout import Node
 from mongo_admin.ops.cluster.state import open_cluster
 from mongo_admin.ops.restore import catalog as catalog_ops
 from mongo_admin.ops.restore import preflight
-from mongo_admin.ops.restore.preflight import RestoreRefusedError
+from mongo_admin.ops.restore.preflight import PlannedNamespace, PreflightCheck, RestorePreflight, RestoreRefusedError
 from mongo_admin.ops.restore.record import (
     RestoreKind,
     RestoreRecord,
@@ -235,6 +236,7 @@ class _Restore:
         self.files_checked = 0
         self.selected: dict[str, str] = {}
         self.sharded_targets: dict[str, tuple[str, Binary]] = {}
+        self.checks: list[PreflightCheck] = []
 
     def _new_id(self) -> str:
         base = new_backup_id(self.started)
@@ -317,38 +319,60 @@ class _Restore:
 
     # ------------------------------------------------------------------------------------------ preflight
     def _preflight(self) -> None:
-        manifest = preflight.load_manifest(self.storage, self.source_cluster, self.backup_id)
-        self.manifest = manifest
-        allowed = {"full": ("full",), "shard": ("full", "shard"), "namespaces": ("full",), "config": ("full", "config")}
-        if manifest.type not in allowed[self.kind]:
-            raise RestoreRefusedError(f"backup {self.backup_id} is a {manifest.type} backup",
-                                      f"a {self.kind} restore needs a {' or '.join(allowed[self.kind])} backup",
-                                      {"config": "use restore_config (backup restore --config-only)",
-                                       "shard": "use restore_shard (backup restore --shard NAME)"}.get(
-                                          manifest.type, "choose a full backup"))
+        with self._check("backup") as found:
+            manifest = preflight.load_manifest(self.storage, self.source_cluster, self.backup_id)
+            self.manifest = manifest
+            allowed = {"full": ("full",), "shard": ("full", "shard"), "namespaces": ("full",),
+                       "config": ("full", "config")}
+            if manifest.type not in allowed[self.kind]:
+                raise RestoreRefusedError(f"backup {self.backup_id} is a {manifest.type} backup",
+                                          f"a {self.kind} restore needs a {' or '.join(allowed[self.kind])} backup",
+                                          {"config": "use restore_config (backup restore --config-only)",
+                                           "shard": "use restore_shard (backup restore --shard NAME)"}.get(
+                                              manifest.type, "choose a full backup"))
+            found.append(f"backup {self.backup_id} of cluster {self.source_cluster} is a complete {manifest.type} "
+                         "backup (its manifest is present)")
         layout = self.cluster.layout
         backup_shards = [rs.name for rs in manifest.replica_sets if rs.role == "shardsvr"] or \
             [shard.name for shard in manifest.topology.shards]
-        used = self._used_sets(manifest, backup_shards)
-        key_file = self.options.encryption_key_file or self.cluster.backup.encryption_key_file
-        key = preflight.resolve_key(manifest, key_file)
-        self.files_checked = preflight.check_files(self.storage, manifest, key, set(used))
+        with self._check("topology") as found:
+            used = self._used_sets(manifest, backup_shards)
+            found.append("replica sets map onto cluster " + self.cluster.name + ": "
+                         + ", ".join(f"{source} → {target}" for source, target in self.mapping.items()))
+        with self._check("key") as found:
+            key_file = self.options.encryption_key_file or self.cluster.backup.encryption_key_file
+            key = preflight.resolve_key(manifest, key_file)
+            found.append("the key file matches the backup's key" if key else "the backup is not encrypted")
+        with self._check("files") as found:
+            self.files_checked = preflight.check_files(self.storage, manifest, key, set(used))
+            found.append(f"{self.files_checked} files re-read: present, sizes, SHA-256, BSON and document counts "
+                         "match the manifest")
         targets = {name: self.mapping.get(name, layout.config_set) for name in used}
-        self.primaries = preflight.find_primaries(self.access, sorted(set(targets.values())))
+        with self._check("primaries") as found:
+            self.primaries = preflight.find_primaries(self.access, sorted(set(targets.values())))
+            found.append(", ".join(f"{name}: {node.address}" for name, node in self.primaries.items()))
         encoding = Encoding(manifest.compression, key)
         self.dumps = {rs.name: open_set(self.storage, manifest, rs, encoding)
                       for rs in manifest.replica_sets if rs.name in used}
         if self.kind == "namespaces":
-            self.selected = {ns.full: rename_namespace(ns.full, self.rename) for name in backup_shards
-                             for ns in self.dumps[name].data_namespaces() if _matches(ns.full, self.patterns)}
-            if not self.selected:
-                raise RestoreRefusedError(f"no namespace of backup {self.backup_id} matches "
-                                          f"{', '.join(self.patterns) or '(none given)'}",
-                                          "the backup holds " + ", ".join(sorted(
-                                              {ns.full for name in backup_shards
-                                               for ns in self.dumps[name].data_namespaces()}))[:500],
-                                          "pass namespaces as db.collection or db.*")
-        preflight.check_space(self.access, {targets[name]: dump.raw_size for name, dump in self.dumps.items()})
+            with self._check("namespaces") as found:
+                self.selected = {ns.full: rename_namespace(ns.full, self.rename) for name in backup_shards
+                                 for ns in self.dumps[name].data_namespaces() if _matches(ns.full, self.patterns)}
+                if not self.selected:
+                    raise RestoreRefusedError(f"no namespace of backup {self.backup_id} matches "
+                                              f"{', '.join(self.patterns) or '(none given)'}",
+                                              "the backup holds " + ", ".join(sorted(
+                                                  {ns.full for name in backup_shards
+                                                   for ns in self.dumps[name].data_namespaces()}))[:500],
+                                              "pass namespaces as db.collection or db.*")
+                found.append(", ".join(source if source == target else f"{source} → {target}"
+                                       for source, target in sorted(self.selected.items())))
+        with self._check("space") as found:
+            room = preflight.check_space(self.access, {targets[name]: dump.raw_size
+                                                       for name, dump in self.dumps.items()})
+            found.append("; ".join(f"{need.path}: about {need.needed / 2**20:.0f} MiB needed, "
+                                   f"{need.free / 2**20:.0f} MiB free" for need in room)
+                         or "not measured: the cluster's data paths are not on this machine")
         end = manifest.restore_to_time
         if self.kind == "shard" and manifest.type == "shard":
             end = self.dumps[used[0]].backup.last_ts or end
@@ -356,7 +380,25 @@ class _Restore:
         self.record.shard_map = self.mapping
         self.record.restore_to_time = end.time if end else None
         if self.options.point_in_time is not None:
-            self._plan_point_in_time(used, encoding)
+            with self._check("point in time") as found:
+                self._plan_point_in_time(used, encoding)
+                base = manifest.restore_to_time
+                assert base is not None  # a backup without a restore point was refused just above
+                found.append(f"the oplog slices of every replica set cover {base.time.isoformat()} to "
+                             f"{self.options.point_in_time.isoformat()} without a hole")
+
+    @contextmanager
+    def _check(self, name: str) -> Iterator[list[str]]:
+        """One preflight check, recorded in ``checks``: passed with what the block appended, or refused with the
+        refusal's reason (which goes on up)."""
+        found: list[str] = []
+        try:
+            yield found
+        except RestoreRefusedError as exc:
+            self.checks.append(PreflightCheck(name, False, f"{exc.what}: {exc.why}" if exc.why else exc.what,
+                                              exc.fix))
+            raise
+        self.checks.append(PreflightCheck(name, True, "; ".join(found)))
 
     def _plan_point_in_time(self, used: list[str], encoding: Encoding) -> None:
         """Prove every replica set has contiguous slices from the backup's cut-off to the chosen time; the replay
@@ -440,6 +482,69 @@ class _Restore:
         if self.kind == "config":
             return [config_set]
         return [config_set, *backup_shards]
+
+    # ------------------------------------------------------------------------------------------ dry run
+    def check(self) -> RestorePreflight:
+        """The preflight on its own, then whether the cluster's backup/restore lock is free; nothing is written,
+        not even the restore's record."""
+        from pymongo.errors import PyMongoError
+
+        from mongo_admin.ops.backup.lock import STALE_AFTER_S, Holder
+        from mongo_admin.ops.backup.lock import current_holder as lock_holder
+
+        try:
+            self._preflight()
+            with self._check("lock") as found:
+                holder: Holder | None = None
+                try:
+                    with self.access.routers(timeout_s=10.0) as router:
+                        holder = lock_holder(router)
+                except (MongoAdminError, PyMongoError) as exc:
+                    raise RestoreRefusedError(f"cannot read the backup/restore lock of cluster {self.cluster.name}",
+                                              str(exc).splitlines()[0], "bring a router back, then check again") \
+                        from exc
+                age = (_now() - holder.heartbeat).total_seconds() if holder else 0.0
+                if holder is not None and age < STALE_AFTER_S:
+                    raise RestoreRefusedError(f"cluster {self.cluster.name} is busy", f"{holder.describe()} holds its "
+                                              "backup/restore lock", "wait for it to finish, then check again")
+                found.append(f"the lock of {holder.describe()} is stale: the restore will take it over" if holder
+                             else "no backup or restore runs on the cluster")
+        except RestoreRefusedError:
+            pass
+        return self._preflight_report()
+
+    def _preflight_report(self) -> RestorePreflight:
+        planned: dict[str, PlannedNamespace] = {}
+        if self.kind == "namespaces":
+            for dump in self.dumps.values():
+                for ns in dump.data_namespaces():
+                    if ns.full in self.selected:
+                        before = planned.get(ns.full)
+                        planned[ns.full] = PlannedNamespace(ns.full, self.selected[ns.full],
+                                                            ns.documents + (before.documents if before else 0))
+        elif self.kind in ("full", "shard"):
+            config_set = self.manifest.topology.config_set if self.dumps else ""
+            for name, dump in self.dumps.items():
+                if name == config_set and self.kind != "full":
+                    continue
+                for ns in dump.data_namespaces():
+                    before = planned.get(ns.full)
+                    planned[ns.full] = PlannedNamespace(ns.full, ns.full,
+                                                        ns.documents + (before.documents if before else 0))
+        ok = bool(self.checks) and all(check.ok for check in self.checks)
+        refused = next((check for check in self.checks if not check.ok), None)
+        target = f"cluster {self.cluster.name}" + (f" (shard {self.shard})" if self.shard else "")
+        message = (f"restore of backup {self.backup_id} into {target}: {len(self.checks)} checks passed" if ok
+                   else f"restore of backup {self.backup_id} into {target} refused at check "
+                        f"'{refused.name if refused else '?'}': {refused.detail if refused else ''}")
+        return RestorePreflight(
+            message=message, ok=ok, cluster=self.cluster.name, source_cluster=self.source_cluster, kind=self.kind,
+            backup_id=self.backup_id, point_in_time=self.options.point_in_time,
+            restore_to_time=self.record.restore_to_time, shard_map=dict(self.mapping),
+            namespaces=sorted(planned.values(), key=lambda each: each.namespace),
+            documents=sum(each.documents for each in planned.values()),
+            bytes=sum(dump.raw_size for dump in self.dumps.values()), files_checked=self.files_checked,
+            checks=list(self.checks))
 
     # ------------------------------------------------------------------------------------------ plans
     def _jobs(self, router: Client) -> list[_Job]:
@@ -667,6 +772,37 @@ def restore_config(name: str, backup_id: str, options: RestoreOptions | None = N
     return _Restore(name, backup_id, "config", options or RestoreOptions(), progress).run()
 
 
+
+
+def preflight_restore(name: str, kind: RestoreKind, backup_id: str | None, options: RestoreOptions | None = None, *,
+                      shard: str | None = None, namespaces: Sequence[str] = (),
+                      rename: Mapping[str, str] | None = None) -> RestorePreflight:
+    """Whether that restore can run now, changing nothing: every check its preflight makes (backup complete and of
+    the right type, topology, key, files, primaries, namespaces, space, oplog slices up to the point in time),
+    whether the cluster's lock is free, and what it would restore. With ``point_in_time`` and no ``backup_id``, the
+    base is chosen as the restore job would choose it. A refusal is a failed check, not an exception."""
+    options = options or RestoreOptions()
+    chosen: PreflightCheck | None = None
+    if backup_id is None:
+        moment = options.point_in_time
+        if moment is None:
+            raise InvalidInputError("a restore needs a backup or a point in time", "neither was given",
+                                    "name the backup, or the moment to restore to")
+        try:
+            backup_id = base_for(options.source_cluster or name, moment, options)
+        except RestoreRefusedError as exc:
+            refused = PreflightCheck("base backup", False, f"{exc.what}: {exc.why}", exc.fix)
+            return RestorePreflight(message=f"restore into cluster {name} refused: {refused.detail}", ok=False,
+                                    cluster=name, source_cluster=options.source_cluster or name, kind=kind,
+                                    backup_id=None, point_in_time=moment, restore_to_time=None, shard_map={},
+                                    namespaces=[], documents=0, bytes=0, files_checked=0, checks=[refused])
+        chosen = PreflightCheck("base backup", True, f"{backup_id}: the newest full backup restorable at or "
+                                f"before {moment.isoformat()}")
+    restore = _Restore(name, backup_id, kind, options, lambda _: None, shard=shard, namespaces=namespaces,
+                       rename=rename)
+    if chosen is not None:
+        restore.checks.append(chosen)
+    return restore.check()
 
 
 def base_for(source_cluster: str, moment: dt.datetime, options: RestoreOptions | None = None) -> str:

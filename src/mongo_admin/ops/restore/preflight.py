@@ -9,6 +9,7 @@ clusters).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,47 @@ SHOWN_PROBLEMS = 5
 
 class RestoreRefusedError(MongoAdminError):
     """The preflight found a reason the restore cannot succeed; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class PreflightCheck:
+    """One check of a preflight: what it found when it passed, why it refused (and the fix) when it did not."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class PlannedNamespace:
+    """A collection or view the restore would drop and write again, under ``restored_as``."""
+
+    namespace: str
+    restored_as: str
+    documents: int
+
+
+@dataclass(frozen=True)
+class RestorePreflight:
+    """A restore's preflight run on its own, changing nothing and recording nothing: every check that ran, in
+    order (they stop at the first refusal), and what the restore would do. ``documents`` and ``bytes`` are the
+    backup's (before any oplog is replayed)."""
+
+    message: str
+    ok: bool
+    cluster: str
+    source_cluster: str
+    kind: str
+    backup_id: str | None
+    point_in_time: dt.datetime | None
+    restore_to_time: dt.datetime | None
+    shard_map: dict[str, str]
+    namespaces: list[PlannedNamespace]
+    documents: int
+    bytes: int
+    files_checked: int
+    checks: list[PreflightCheck]
 
 
 def load_manifest(storage: Storage, cluster: str, backup_id: str) -> BackupManifest:
