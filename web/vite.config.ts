@@ -22,5 +22,7 @@ export default defineConfig(({ mode }) => ({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // Generous: a loaded machine (the end-to-end tests running beside) slows jsdom rendering several times over.
+    testTimeout: 20_000,
   },
 }));

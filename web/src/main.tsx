@@ -5,7 +5,7 @@ import { RouterProvider } from "react-router/dom";
 import { ApiError } from "./api/client";
 import { SessionProvider } from "./auth/session";
 import "./i18n";
-import { makeRouter } from "./routes";
+import { makeRouter, prefetchPages } from "./routes";
 import "./styles.css";
 
 const queryClient = new QueryClient({
@@ -30,3 +30,9 @@ createRoot(document.getElementById("root")!).render(
     </QueryClientProvider>
   </StrictMode>,
 );
+
+// Once the first page is up and the browser is idle, fetch the other pages' chunks.
+const whenIdle = (run: () => void) =>
+  "requestIdleCallback" in window ? window.requestIdleCallback(run, { timeout: 3000 }) : setTimeout(run, 1000);
+window.addEventListener("load", () => whenIdle(prefetchPages), { once: true });
+

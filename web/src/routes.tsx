@@ -7,7 +7,11 @@ import { Loading } from "./components/QueryState";
 import { RequireSession } from "./components/RequireSession";
 import LoginPage from "./pages/login/LoginPage";
 
-function page(load: () => Promise<{ default: ComponentType }>) {
+type PageModule = () => Promise<{ default: ComponentType }>;
+const pageModules: PageModule[] = [];
+
+function page(load: PageModule) {
+  pageModules.push(load);
   const Page = lazy(load);
   return (
     <Suspense fallback={<Loading />}>
@@ -42,6 +46,7 @@ export const routes: RouteObject[] = [
           { path: "schedules", element: page(() => import("./pages/schedules/SchedulesPage")) },
           { path: "users", element: page(() => import("./pages/users/UsersPage")) },
           { path: "audit", element: page(() => import("./pages/audit/AuditPage")) },
+          { path: "account", element: page(() => import("./pages/account/AccountPage")) },
           { path: "*", element: page(() => import("./pages/NotFoundPage")) },
         ],
       },
@@ -52,3 +57,9 @@ export const routes: RouteObject[] = [
 export function makeRouter() {
   return createBrowserRouter(routes);
 }
+
+/** Fetch every page's chunk in the background, so the first visit of a page waits only for its data. */
+export function prefetchPages(): void {
+  for (const load of pageModules) void load().catch(() => undefined); // a failed prefetch is retried on visit
+}
+

@@ -213,6 +213,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clusters/{name}/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the cluster's data lives, read now through its routers: per shard, per sharded collection and per collection on each shard, with totals and the balancer's state */
+        get: operations["data_distribution_api_v1_clusters__name__distribution_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deployments": {
         parameters: {
             query?: never;
@@ -293,6 +310,40 @@ export type paths = {
         put?: never;
         /** Stop a deployed cluster and remove its files, as a job (admin) */
         post: operations["destroy_cluster_api_v1_deployments__name__destroy_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deployments/{name}/nodes/{node}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop one member or router of a deployed cluster (a primary is stepped down first when another member can take over), as a job */
+        post: operations["stop_node_api_v1_deployments__name__nodes__node__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deployments/{name}/nodes/{node}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start one member or router of a deployed cluster, as a job */
+        post: operations["start_node_api_v1_deployments__name__nodes__node__start_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -557,6 +608,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clusters/{name}/restores/preflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a restore without running it: every preflight check (backup, topology, key, files, primaries, namespaces, space, oplog slices, lock) and what it would restore */
+        post: operations["check_restore_api_v1_clusters__name__restores_preflight_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schedules": {
         parameters: {
             query?: never;
@@ -569,6 +637,23 @@ export type paths = {
         put?: never;
         /** Create a schedule */
         post: operations["create_schedule_api_v1_schedules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The next run times of a cron expression in a time zone, changing nothing */
+        post: operations["preview_schedule_api_v1_schedules_preview_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -654,6 +739,23 @@ export type paths = {
         };
         /** One metric of one node on a regular grid; counters as rates per second, gaps explicit */
         get: operations["metric_series_api_v1_clusters__name__metrics_series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clusters/{name}/metrics/series/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Several metrics of several nodes on one grid, read at once (a chart of every node) */
+        get: operations["metric_series_set_api_v1_clusters__name__metrics_series_batch_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -920,6 +1022,41 @@ export type components = {
             /** Count */
             count: number;
         };
+        /** BalancerStatePublic */
+        BalancerStatePublic: {
+            /**
+             * Mode
+             * @description balancerStatus mode: full or off
+             */
+            mode: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Running
+             * @description A balancing round is under way (inBalancerRound).
+             */
+            running: boolean;
+            /**
+             * Rounds
+             * @description numBalancerRounds
+             */
+            rounds: number | null;
+        };
+        /**
+         * BalancerStatusPublic
+         * @description balancerStatus as a router answered it (the server's field names).
+         */
+        BalancerStatusPublic: {
+            /**
+             * Mode
+             * @description full or off
+             */
+            mode: string | null;
+            /** Inbalancerround */
+            inBalancerRound: boolean | null;
+            /** Numbalancerrounds */
+            numBalancerRounds: number | null;
+        };
         /** Body_login_api_v1_auth_token_post */
         Body_login_api_v1_auth_token_post: {
             /** Grant Type */
@@ -1027,18 +1164,11 @@ export type components = {
             status: string;
             /**
              * Topology
-             * @description Deployed: replica sets, members, routers and balancer (as `cluster status`). Registered: read through the connection string: listShards and every shard's members (replSetGetStatus), the config servers and routers; or a replica set's members.
+             * @description Deployed (source deployed): replica sets, members, routers and balancer (as `cluster status`). Registered (source registered): read through the connection string: listShards and every shard's members (replSetGetStatus), the config servers and routers; or a replica set's members. null when the cluster could not be read.
              */
-            topology: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Health
-             * @description Deployed clusters: the checks of `health-check`.
-             */
-            health: {
-                [key: string]: unknown;
-            } | null;
+            topology: (components["schemas"]["DeployedTopologyPublic"] | components["schemas"]["RegisteredTopologyPublic"]) | null;
+            /** @description Deployed clusters: the checks of `health-check`. */
+            health: components["schemas"]["HealthReportPublic"] | null;
             /**
              * Error
              * @description Why the cluster could not be read, when it could not.
@@ -1093,8 +1223,21 @@ export type components = {
             message: string;
             /** Cluster */
             cluster: string;
-            /** Server */
+            /**
+             * Server
+             * @description MongoDB, or sandbox (mongosim): says plainly when it is the simulator
+             */
             server: string;
+            /**
+             * Version
+             * @description Version of the deployed binaries (the MongoDB version mongosim stands for).
+             */
+            version: string;
+            /**
+             * Simulator
+             * @description true: the cluster runs the mongosim simulator, not MongoDB
+             */
+            simulator: boolean;
             /**
              * Health
              * @description healthy, degraded or down
@@ -1102,10 +1245,8 @@ export type components = {
             health: string;
             /** Deployed State */
             deployed_state: string;
-            /** Balancer */
-            balancer: {
-                [key: string]: unknown;
-            } | null;
+            /** @description null when no router answered balancerStatus */
+            balancer: components["schemas"]["BalancerStatusPublic"] | null;
             /** Replica Sets */
             replica_sets: components["schemas"]["ReplicaSetStatusPublic"][];
             /** Members */
@@ -1119,6 +1260,74 @@ export type components = {
             data: components["schemas"]["ClusterPublic"][];
             /** Count */
             count: number;
+        };
+        /** CollectionDistributionPublic */
+        CollectionDistributionPublic: {
+            /** Namespace */
+            namespace: string;
+            /**
+             * Shard Key
+             * @description As config.collections has it, e.g. {"uid": 1} or {"region": 1, "_id": "hashed"}.
+             */
+            shard_key: {
+                [key: string]: unknown;
+            };
+            /** Chunks */
+            chunks: number;
+            /**
+             * Documents
+             * @description Documents the shards own (orphans apart).
+             */
+            documents: number;
+            /** Orphaned Documents */
+            orphaned_documents: number;
+            /**
+             * Size Bytes
+             * @description Size of the documents the shards own.
+             */
+            size_bytes: number;
+        };
+        /**
+         * CollectionOnShardPublic
+         * @description One sharded collection on one shard ($shardedDataDistribution and config.chunks).
+         */
+        CollectionOnShardPublic: {
+            /** Namespace */
+            namespace: string;
+            /** Shard */
+            shard: string;
+            /** Chunks */
+            chunks: number;
+            /** Documents */
+            documents: number;
+            /** Orphaned Documents */
+            orphaned_documents: number;
+            /** Size Bytes */
+            size_bytes: number;
+        };
+        /**
+         * DataDistributionPublic
+         * @description Where a sharded cluster's data lives, as `cluster distribution` shows it.
+         */
+        DataDistributionPublic: {
+            /** Message */
+            message: string;
+            /** Cluster */
+            cluster: string;
+            /**
+             * Server
+             * @description MongoDB, or sandbox (mongosim X)
+             */
+            server: string;
+            /** Shards */
+            shards: components["schemas"]["ShardDistributionPublic"][];
+            /** Collections */
+            collections: components["schemas"]["CollectionDistributionPublic"][];
+            /** Collection Shards */
+            collection_shards: components["schemas"]["CollectionOnShardPublic"][];
+            totals: components["schemas"]["DistributionTotalsPublic"];
+            /** @description null when the user may not read balancerStatus. */
+            balancer: components["schemas"]["BalancerStatePublic"] | null;
         };
         /**
          * DeployPlanPublic
@@ -1137,6 +1346,51 @@ export type components = {
             }[];
             /** Nodes */
             nodes: components["schemas"]["PlannedNodePublic"][];
+        };
+        /**
+         * DeployedTopologyPublic
+         * @description The topology of a cluster deployed on this machine: `cluster status`.
+         */
+        DeployedTopologyPublic: {
+            /** Message */
+            message: string;
+            /** Cluster */
+            cluster: string;
+            /**
+             * Server
+             * @description MongoDB, or sandbox (mongosim): says plainly when it is the simulator
+             */
+            server: string;
+            /**
+             * Version
+             * @description Version of the deployed binaries (the MongoDB version mongosim stands for).
+             */
+            version: string;
+            /**
+             * Simulator
+             * @description true: the cluster runs the mongosim simulator, not MongoDB
+             */
+            simulator: boolean;
+            /**
+             * Health
+             * @description healthy, degraded or down
+             */
+            health: string;
+            /** Deployed State */
+            deployed_state: string;
+            /** @description null when no router answered balancerStatus */
+            balancer: components["schemas"]["BalancerStatusPublic"] | null;
+            /** Replica Sets */
+            replica_sets: components["schemas"]["ReplicaSetStatusPublic"][];
+            /** Members */
+            members: components["schemas"]["MemberStatusPublic"][];
+            /** Routers */
+            routers: components["schemas"]["RouterStatusPublic"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            source: "deployed";
         };
         /** DeploymentCreate */
         DeploymentCreate: {
@@ -1177,6 +1431,23 @@ export type components = {
             data: components["schemas"]["DeploymentPublic"][];
             /** Count */
             count: number;
+        };
+        /** DistributionTotalsPublic */
+        DistributionTotalsPublic: {
+            /** Shards */
+            shards: number;
+            /** Sharded Collections */
+            sharded_collections: number;
+            /** Chunks */
+            chunks: number;
+            /** Documents */
+            documents: number;
+            /** Orphaned Documents */
+            orphaned_documents: number;
+            /** Data Size Bytes */
+            data_size_bytes: number;
+            /** Storage Size Bytes */
+            storage_size_bytes: number | null;
         };
         /**
          * ErrorBody
@@ -1221,6 +1492,11 @@ export type components = {
             schema_revision: string | null;
             /** Schema Head */
             schema_head: string;
+            /**
+             * Admin Exists
+             * @description Whether an enabled user with the admin role exists. False on a fresh install: create the first one on the API's machine with `mongo-admin api create-admin --username NAME`.
+             */
+            admin_exists: boolean;
         };
         /**
          * HealthReportPublic
@@ -1401,6 +1677,11 @@ export type components = {
              * @description When the latest round was collected; None before the first.
              */
             taken_at: string | null;
+            /**
+             * Age S
+             * @description Seconds from taken_at to this answer, on the API's clock (a browser with a skewed clock still tells how old the round is).
+             */
+            age_s: number | null;
             /** Duration S */
             duration_s: number | null;
             /**
@@ -1408,6 +1689,11 @@ export type components = {
              * @description Nodes that could not be read in that round.
              */
             gaps: number;
+            /**
+             * Interval S
+             * @description Seconds between the collection rounds this API is configured for (MONGO_ADMIN_METRICS_INTERVAL_S); None when collection is off.
+             */
+            interval_s: number | null;
             /** Nodes */
             nodes: components["schemas"]["NodeLatest"][];
         };
@@ -1511,6 +1797,21 @@ export type components = {
             /** Backups */
             backups: string[];
         };
+        /** PlannedNamespacePublic */
+        PlannedNamespacePublic: {
+            /**
+             * Namespace
+             * @description As the backup holds it.
+             */
+            namespace: string;
+            /** Restored As */
+            restored_as: string;
+            /**
+             * Documents
+             * @description Documents in the backup (before any oplog is replayed).
+             */
+            documents: number;
+        };
         /** PlannedNodePublic */
         PlannedNodePublic: {
             /** Node */
@@ -1525,6 +1826,26 @@ export type components = {
             dbpath: string | null;
             /** Log */
             log: string;
+        };
+        /** PreflightCheckPublic */
+        PreflightCheckPublic: {
+            /**
+             * Name
+             * @description base backup, backup, topology, key, files, primaries, namespaces, space, point in time or lock.
+             */
+            name: string;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Detail
+             * @description What the check found, or why it refused.
+             */
+            detail: string;
+            /**
+             * Fix
+             * @description How to fix a refusal (empty when the check passed).
+             */
+            fix: string;
         };
         /** PruneEntryPublic */
         PruneEntryPublic: {
@@ -1558,6 +1879,121 @@ export type components = {
             slices_deleted: number;
             /** Backups */
             backups: components["schemas"]["PruneEntryPublic"][];
+        };
+        /**
+         * RegisteredTopologyPublic
+         * @description The topology of a cluster registered by connection string, as its servers describe themselves.
+         */
+        RegisteredTopologyPublic: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            source: "registered";
+            /** Message */
+            message: string;
+            /**
+             * Kind
+             * @description sharded (through a router), replica set, or standalone
+             */
+            kind: string;
+            /**
+             * Health
+             * @description healthy, degraded or down
+             */
+            health: string;
+            /**
+             * Version
+             * @description buildInfo version; null when buildInfo could not be read
+             */
+            version: string | null;
+            /**
+             * Server
+             * @description MongoDB, or sandbox (mongosim X); null when buildInfo could not be read
+             */
+            server: string | null;
+            /**
+             * Simulator
+             * @description true: buildInfo names mongosim; null when it could not be read
+             */
+            simulator: boolean | null;
+            /**
+             * Set Name
+             * @description The replica set's name (kind replica set)
+             */
+            set_name: string | null;
+            /** Shards */
+            shards: components["schemas"]["RemoteShardPublic"][];
+            /**
+             * Members
+             * @description A replica set's members, or the standalone server
+             */
+            members: components["schemas"]["RemoteMemberPublic"][];
+            config_servers: components["schemas"]["RemoteShardPublic"] | null;
+            /** Routers */
+            routers: components["schemas"]["RemoteRouterPublic"][];
+        };
+        /** RemoteMemberPublic */
+        RemoteMemberPublic: {
+            /**
+             * Name
+             * @description host:port, as the replica set's configuration names it
+             */
+            name: string;
+            /**
+             * State
+             * @description stateStr from replSetGetStatus; UNKNOWN when no member of the set answered
+             */
+            state: string;
+            /** Health */
+            health: number;
+            /** Member Id */
+            member_id: number | null;
+            /**
+             * Lag S
+             * @description Seconds behind the primary (null for the primary, or unknown).
+             */
+            lag_s: number | null;
+            /** Uptime S */
+            uptime_s: number | null;
+            /** Message */
+            message: string;
+        };
+        /** RemoteRouterPublic */
+        RemoteRouterPublic: {
+            /** Address */
+            address: string;
+            /**
+             * State
+             * @description UP or DOWN
+             */
+            state: string;
+            /** Error */
+            error: string | null;
+        };
+        /**
+         * RemoteShardPublic
+         * @description A shard, or the config server replica set, with its members as the member that answered sees them.
+         */
+        RemoteShardPublic: {
+            /** Id */
+            id: string;
+            /**
+             * Host
+             * @description set/host:port,... as listShards (or getShardMap) gives it
+             */
+            host: string;
+            /** State */
+            state: number | null;
+            /** Draining */
+            draining: boolean;
+            /** Members */
+            members: components["schemas"]["RemoteMemberPublic"][];
+            /**
+             * Error
+             * @description Why no member answered (the members are then the last seen, UNKNOWN).
+             */
+            error: string | null;
         };
         /** ReplicaSetStatusPublic */
         ReplicaSetStatusPublic: {
@@ -1657,6 +2093,63 @@ export type components = {
             rename?: unknown;
             from_shard?: null;
         }));
+        /** RestorePreflightPublic */
+        RestorePreflightPublic: {
+            /** Message */
+            message: string;
+            /**
+             * Ok
+             * @description Every check passed: the restore can start now.
+             */
+            ok: boolean;
+            /** Cluster */
+            cluster: string;
+            /** Source Cluster */
+            source_cluster: string;
+            /**
+             * Kind
+             * @description The restore engine's kind: full (a whole-cluster restore), shard, namespaces or config.
+             */
+            kind: string;
+            /**
+             * Backup Id
+             * @description The backup restored (the base chosen for a point in time).
+             */
+            backup_id: string | null;
+            /** Point In Time */
+            point_in_time: string | null;
+            /**
+             * Restore To Time
+             * @description The moment the cluster would be restored to.
+             */
+            restore_to_time: string | null;
+            /**
+             * Shard Map
+             * @description Backup replica set -> target replica set.
+             */
+            shard_map: {
+                [key: string]: string;
+            };
+            /**
+             * Namespaces
+             * @description What would be dropped and written again.
+             */
+            namespaces: components["schemas"]["PlannedNamespacePublic"][];
+            /** Documents */
+            documents: number;
+            /**
+             * Bytes
+             * @description Uncompressed size of the backup's files the restore reads.
+             */
+            bytes: number;
+            /** Files Checked */
+            files_checked: number;
+            /**
+             * Checks
+             * @description Every check that ran, in order; they stop at the first refusal.
+             */
+            checks: components["schemas"]["PreflightCheckPublic"][];
+        };
         /** RestorePublic */
         RestorePublic: {
             /** Restore Id */
@@ -1725,14 +2218,47 @@ export type components = {
             /** Uptime S */
             uptime_s: number | null;
         };
+        /** RunbookBlockPublic */
+        RunbookBlockPublic: {
+            /**
+             * Kind
+             * @description text: a paragraph (inline `code` in backticks); commands: shell lines to run as written.
+             * @enum {string}
+             */
+            kind: "text" | "commands";
+            /** Text */
+            text: string;
+        };
         /** RunbookPublic */
         RunbookPublic: {
             /** Message */
             message: string;
             /** Backup Id */
             backup_id: string;
-            /** Markdown */
+            /** Title */
+            title: string;
+            /**
+             * Facts
+             * @description What the backup is: type, restore point, versions, sets, storage.
+             */
+            facts: string[];
+            /**
+             * Steps
+             * @description The procedure, in order (numbered from 1).
+             */
+            steps: components["schemas"]["RunbookStepPublic"][];
+            /**
+             * Markdown
+             * @description The same runbook as Markdown.
+             */
             markdown: string;
+        };
+        /** RunbookStepPublic */
+        RunbookStepPublic: {
+            /** Title */
+            title: string;
+            /** Blocks */
+            blocks: components["schemas"]["RunbookBlockPublic"][];
         };
         /** ScheduleCreate */
         ScheduleCreate: {
@@ -1790,6 +2316,41 @@ export type components = {
             type?: unknown;
             shard?: null;
         });
+        /** SchedulePreviewPublic */
+        SchedulePreviewPublic: {
+            /**
+             * Cron
+             * @description The expression as a schedule would keep it (fields separated by one space).
+             */
+            cron: string;
+            /** Timezone */
+            timezone: string;
+            /**
+             * Next Runs
+             * @description The next run times from now, in the time zone's local time with its offset (which changes across daylight saving).
+             */
+            next_runs: string[];
+        };
+        /** SchedulePreviewRequest */
+        SchedulePreviewRequest: {
+            /**
+             * Cron
+             * @description Five fields: minute hour day month weekday.
+             */
+            cron: string;
+            /**
+             * Timezone
+             * @description IANA time zone the cron fields are read in.
+             * @default UTC
+             */
+            timezone: string;
+            /**
+             * Count
+             * @description How many run times.
+             * @default 5
+             */
+            count: number;
+        };
         /** SchedulePublic */
         SchedulePublic: {
             /** Id */
@@ -1879,6 +2440,28 @@ export type components = {
             /** Points */
             points: components["schemas"]["SeriesPointPublic"][];
         };
+        /** SeriesSetPublic */
+        SeriesSetPublic: {
+            /** Cluster */
+            cluster: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Step S */
+            step_s: number;
+            /**
+             * Series
+             * @description One per node and metric: node by node, metrics in the order asked.
+             */
+            series: components["schemas"]["SeriesPublic"][];
+        };
         /**
          * SessionPublic
          * @description A browser session (never its id: that is only in the HttpOnly cookie).
@@ -1906,6 +2489,36 @@ export type components = {
              * @description The session ends after this many seconds without a request.
              */
             idle_timeout_s: number;
+        };
+        /** ShardDistributionPublic */
+        ShardDistributionPublic: {
+            /** Name */
+            name: string;
+            /**
+             * Documents
+             * @description Documents the shard stores in the users' databases (orphans included).
+             */
+            documents: number;
+            /**
+             * Orphaned Documents
+             * @description Documents of chunks the shard gave away, not yet deleted.
+             */
+            orphaned_documents: number;
+            /**
+             * Data Size Bytes
+             * @description dbStats dataSize summed over the users' databases.
+             */
+            data_size_bytes: number;
+            /**
+             * Storage Size Bytes
+             * @description dbStats storageSize summed likewise; null when unknown.
+             */
+            storage_size_bytes: number | null;
+            /**
+             * Chunks
+             * @description Chunks of every sharded collection on this shard.
+             */
+            chunks: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -2740,12 +3353,14 @@ export interface operations {
             query?: {
                 /** @description Exact user name */
                 actor?: string | null;
-                /** @description POST, PUT, PATCH or DELETE */
+                /** @description POST, PUT, PATCH, DELETE, or PRUNE (the retention runs) */
                 method?: string | null;
                 target?: string | null;
                 /** @description e.g. /api/v1/users */
                 path_prefix?: string | null;
                 status?: number | null;
+                /** @description Every status of one class: 4xx for the refused requests, 5xx for the failed ones */
+                status_class?: ("2xx" | "3xx" | "4xx" | "5xx") | null;
                 /** @description ISO 8601, inclusive */
                 since?: string | null;
                 /** @description ISO 8601, exclusive */
@@ -2935,6 +3550,8 @@ export interface operations {
             query?: {
                 /** @description Read the cluster now (waiting at most 10 s) instead of serving the snapshot its poller keeps. */
                 refresh?: boolean;
+                /** @description Serve the kept snapshot only while it is at most this old, else read the cluster now (one reading at a time per cluster, shared by every request waiting for it). Default: two poller intervals. A page showing live state asks for a few seconds. */
+                max_age_s?: number | null;
             };
             header?: never;
             path: {
@@ -3033,6 +3650,75 @@ export interface operations {
             };
             /** @description The request does not match this document: detail names each field in error (never its value). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    data_distribution_api_v1_clusters__name__distribution_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataDistributionPublic"];
+                };
+            };
+            /** @description No valid caller: no credentials, an invalid, expired or revoked token or session, or a disabled user. */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The cluster is not a sharded cluster (no router answers at its connection string), or a deployed cluster's files are gone. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request does not match this document: detail names each field in error (never its value). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The cluster did not answer, or refused a command (detail says which). */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3392,6 +4078,146 @@ export interface operations {
                 };
             };
             /** @description No cluster of this name was deployed on this machine. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another deployment job runs on this cluster: detail names it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request does not match this document: detail names each field in error (never its value). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop_node_api_v1_deployments__name__nodes__node__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                node: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPublic"];
+                };
+            };
+            /** @description No valid caller: no credentials, an invalid, expired or revoked token or session, or a disabled user. */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: the caller's role is below operator; or a request authenticated by the session cookie has no X-CSRF-Token, or a wrong one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No cluster of this name was deployed on this machine, or it has no such node (detail lists its nodes). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another deployment job runs on this cluster: detail names it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request does not match this document: detail names each field in error (never its value). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_node_api_v1_deployments__name__nodes__node__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                node: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPublic"];
+                };
+            };
+            /** @description No valid caller: no credentials, an invalid, expired or revoked token or session, or a disabled user. */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: the caller's role is below operator; or a request authenticated by the session cookie has no X-CSRF-Token, or a wrong one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No cluster of this name was deployed on this machine, or it has no such node (detail lists its nodes). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4650,6 +5476,88 @@ export interface operations {
             };
         };
     };
+    check_restore_api_v1_clusters__name__restores_preflight_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorePreflightPublic"];
+                };
+            };
+            /** @description The request matches this document but cannot be carried out as asked: detail says why. The body cannot be decoded as the media type it is sent as. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid caller: no credentials, an invalid, expired or revoked token or session, or a disabled user. */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: the caller's role is below operator; or a request authenticated by the session cookie has no X-CSRF-Token, or a wrong one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state: detail names what it conflicts with. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request does not match this document: detail names each field in error (never its value). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_schedules_api_v1_schedules_get: {
         parameters: {
             query?: {
@@ -4755,6 +5663,68 @@ export interface operations {
             };
             /** @description The request conflicts with the current state: detail names what it conflicts with. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request does not match this document: detail names each field in error (never its value). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_schedule_api_v1_schedules_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreviewPublic"];
+                };
+            };
+            /** @description The cron expression or time zone is refused (detail says which and why). The body cannot be decoded as the media type it is sent as. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid caller: no credentials, an invalid, expired or revoked token or session, or a disabled user. */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused: a request authenticated by the session cookie has no X-CSRF-Token, or a wrong one. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5158,6 +6128,77 @@ export interface operations {
                 };
             };
             /** @description The range is empty, or holds more points than one series may. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid caller: no credentials, an invalid, expired or revoked token or session, or a disabled user. */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request does not match this document: detail names each field in error (never its value). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    metric_series_set_api_v1_clusters__name__metrics_series_batch_get: {
+        parameters: {
+            query: {
+                /** @description Node ids or shard names (repeat). */
+                node: string[];
+                /** @description Metric names (repeat). */
+                metric: string[];
+                /** @description Default: an hour before end. */
+                start?: string | null;
+                /** @description Default: now. */
+                end?: string | null;
+                /** @description Seconds per point. */
+                step?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesSetPublic"];
+                };
+            };
+            /** @description The range is empty, or holds more points than a set may. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -13,7 +13,8 @@ interface SessionState {
   can: (role: Role) => boolean;
 }
 
-const SESSION_KEY = ["session"] as const;
+/** The query of the current session: invalidate it when the user's own record changed (a new role). */
+export const SESSION_KEY = ["session"] as const;
 const SessionContext = createContext<SessionState>({ session: null, loading: true, can: () => false });
 
 async function fetchSession(): Promise<Session | null> {

@@ -56,6 +56,9 @@ export function Layout() {
               <span className="whoami" data-testid="whoami">
                 {t("user.signedInAs", { username: session.user.username, role: t(`roles.${session.user.role}`) })}
               </span>
+              <NavLink to="/account" className="account-link">
+                {t("user.account")}
+              </NavLink>
               <button
                 type="button"
                 className="button secondary small"

@@ -1,4 +1,4 @@
-import { ageOf, formatBytes, formatDateTime, formatDuration, formatNumber } from "./format";
+import { ageOf, formatBytes, formatDateTime, formatDuration, formatNumber, formatTime } from "./format";
 
 describe("formatBytes", () => {
   it("uses binary units with sensible precision", () => {
@@ -41,8 +41,18 @@ describe("formatDateTime", () => {
   it("prints a fixed zone's wall time with seconds", () => {
     expect(formatDateTime("2026-11-26T05:04:03Z", "en", "UTC")).toBe("2026-11-26, 05:04:03");
     expect(formatDateTime("2026-11-26T05:04:03Z", "en", "Asia/Seoul")).toBe("2026-11-26, 14:04:03");
+    expect(formatDateTime("2026-11-26T00:04:03Z", "en", "UTC")).toBe("2026-11-26, 00:04:03");
     expect(formatDateTime(null)).toBe("—");
     expect(formatDateTime("not a time")).toBe("not a time");
+  });
+});
+
+describe("formatTime", () => {
+  it("prints the time of day with seconds on a 24-hour clock", () => {
+    expect(formatTime("2026-11-26T15:04:03Z", "en", "UTC")).toBe("15:04:03");
+    expect(formatTime("2026-11-26T15:04:03Z", "ko", "Asia/Seoul")).toBe("00:04:03");
+    expect(formatTime(null)).toBe("—");
+    expect(formatTime("not a time")).toBe("not a time");
   });
 });
 

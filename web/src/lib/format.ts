@@ -42,21 +42,37 @@ export function formatDuration(seconds: number | null | undefined): string {
     .join(" ");
 }
 
-/** An ISO time as a local date and time with seconds, e.g. "2026-11-26 14:05:09" (en) in the browser's zone. */
-export function formatDateTime(iso: string | null | undefined, locale = "en", timeZone?: string): string {
+/** An ISO time with `fields` on a 24-hour clock with seconds, in `timeZone` (default: the browser's); "—" for
+ * none, and the text itself when it is not a time. */
+function formatInstant(
+  iso: string | null | undefined,
+  englishLocale: string,
+  locale: string,
+  timeZone: string | undefined,
+  fields: Intl.DateTimeFormatOptions = {},
+): string {
   if (!iso) return "—";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale === "ko" ? "ko-KR" : "en-CA", {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
+  return new Intl.DateTimeFormat(locale === "ko" ? "ko-KR" : englishLocale, {
+    ...fields,
     hour: "2-digit",
     minute: "2-digit",
     second: "2-digit",
-    hour12: false,
+    hourCycle: "h23", // not hour12: false, which prints midnight as "24:00:00"
     timeZone,
   }).format(date);
+}
+
+/** An ISO time as a local date and time with seconds, e.g. "2026-11-26, 14:05:09" (en) in the browser's zone. */
+export function formatDateTime(iso: string | null | undefined, locale = "en", timeZone?: string): string {
+  // en-CA writes the date as ISO 8601 does (year first).
+  return formatInstant(iso, "en-CA", locale, timeZone, { year: "numeric", month: "2-digit", day: "2-digit" });
+}
+
+/** An ISO time as the time of day with seconds, e.g. "14:05:09", in `timeZone` (default: the browser's). */
+export function formatTime(iso: string | null | undefined, locale = "en", timeZone?: string): string {
+  return formatInstant(iso, "en-GB", locale, timeZone);
 }
 
 /** How long ago `iso` was, relative to `now`, as a value and unit for the interface to phrase. */

@@ -24,9 +24,11 @@ export function renderPage(element: ReactElement, { path = "/", pattern = "/" } 
 }
 
 type Handler = (request: Request) => Response | Promise<Response>;
+/** Answers keyed by "METHOD /path". */
+export type Handlers = Record<string, Handler>;
 
 /** Answer the dashboard's fetches with `handlers` keyed by "METHOD /path" (query strings ignored). */
-export function mockApi(handlers: Record<string, Handler>) {
+export function mockApi(handlers: Handlers) {
   const calls: Request[] = [];
   vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = input instanceof Request ? input : new Request(input, init);

@@ -1,15 +1,10 @@
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { json, mockApi, renderRoutes } from "../../test/render";
+import { sessionOf } from "../../test/session";
 import LoginPage from "./LoginPage";
 
-const session = {
-  user: { id: 1, username: "ada", role: "admin", disabled: false, created_at: "2026-11-26T00:00:00Z", last_login_at: null },
-  csrf_token: "csrf-abc",
-  created_at: "2026-11-26T00:00:00Z",
-  expires_at: "2026-11-27T00:00:00Z",
-  idle_timeout_s: 3600,
-};
+const session = sessionOf("admin", { username: "ada" });
 const health = (adminExists: boolean) =>
   json({ status: "ok", version: "0.1", database: "reachable", schema_revision: "x", schema_head: "x", admin_exists: adminExists });
 
