@@ -1,18 +1,13 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { json, mockApi, renderPage } from "../../test/render";
+import { sessionOf } from "../../test/session";
 import FakePlot from "./fakeUplot";
 import MetricsPage from "./MetricsPage";
 
 vi.mock("uplot", () => import("./fakeUplot"));
 
-const session = {
-  user: { id: 1, username: "vera", role: "viewer", disabled: false, created_at: "2026-11-26T00:00:00Z", last_login_at: null },
-  csrf_token: "csrf",
-  created_at: "2026-11-26T00:00:00Z",
-  expires_at: "2026-11-27T00:00:00Z",
-  idle_timeout_s: 3600,
-};
+const session = sessionOf("viewer", { username: "vera" });
 
 const MiB = 1024 * 1024;
 
