@@ -50,16 +50,11 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -68,10 +63,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test harness
 
 import psutil
 from tests.support.clusters import deployed_cluster
-from tests.support.simproc import free_port, free_port_block, wait_until
+from tests.support.simproc import free_port_block, wait_until
 
 from mongo_admin.db.base import make_engine, session_factory
-from mongo_admin.db.crypto import generate_key
 from mongo_admin.jobs.runner import JobContext, JobRunner
 from mongo_admin.metrics.collector import ClusterSample, Collector
 from mongo_admin.metrics.sources import RegisteredSource
@@ -79,6 +73,7 @@ from mongo_admin.metrics.store import write_sample
 from mongo_admin.ops.cluster.remote import RemoteCluster
 from mongo_admin.ops.cluster.secrets import read_admin_credentials
 from mongo_admin.ops.cluster.state import open_cluster
+from platform_server import ADMIN, cpu_model, create_platform, database_url, login, platform_env, request, serving
 
 CLUSTER = "benchapi"
 SPEC = """\
@@ -90,7 +85,6 @@ topology:
 ports: {{base: {base}}}
 """
 INTERVAL_S = 10.0
-ADMIN = "bench"
 # Nodes and metrics the series run rotates over: a router, a config server, shard primaries and secondaries;
 # one gauge and one counter (read back as a rate).
 SERIES_NODES = ("router-0", "cfg-0", "shard0-0", "shard2-1", "shard4-2")
@@ -153,17 +147,9 @@ def run(home: Path, args: argparse.Namespace) -> None:
     admin = read_admin_credentials(paths.admin_credentials)
     uri = record.layout.router_uri()
     names = [f"bench-{index:02d}" for index in range(args.clusters)]
-    url = f"sqlite:///{home / 'platform.db'}"
-    password = secrets.token_urlsafe(24)
-    env = {**os.environ, "MONGO_ADMIN_HOME": str(home), "MONGO_ADMIN_DATABASE_URL": url,
-           "MONGO_ADMIN_SECRET_KEY": secrets.token_urlsafe(48), "MONGO_ADMIN_CREDENTIALS_KEY": generate_key().decode(),
-           "MONGO_ADMIN_METRICS_INTERVAL_S": str(INTERVAL_S), "MONGO_ADMIN_ACCESS_TOKEN_MINUTES": "240"}
-    cli = str(Path(sys.executable).parent / "mongo-admin")
-    (home / "password").write_text(password + "\n")
-    subprocess.run([cli, "api", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([cli, "api", "create-admin", "--username", ADMIN, "--password-file", str(home / "password")],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
-    sessions = session_factory(make_engine(url))
+    env = platform_env(home, metrics_interval_s=str(INTERVAL_S), access_token_minutes="240")
+    password = create_platform(home, env)
+    sessions = session_factory(make_engine(database_url(home)))
     started = time.monotonic()
     record_jobs(sessions, names, args.jobs)
     print(f"recorded {args.jobs} finished jobs in {time.monotonic() - started:.1f} s")
@@ -172,12 +158,7 @@ def run(home: Path, args: argparse.Namespace) -> None:
     print(f"stored {args.history} collected rounds x {len(names)} clusters ({rows} values) in "
           f"{time.monotonic() - started:.1f} s")
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([cli, "api", "serve", "--port", str(port), "--log-level", "warning"], env=env,
-                              stdout=subprocess.DEVNULL)
-    try:
-        wait_until(lambda: request(base, "/api/v1/health")[0] == 200, "see the API server answer", 60, 0.5)
+    with serving(env) as (base, pid):
         token = login(base, password)
         for name in names:
             status, body = request(base, "/api/v1/clusters", token, {"name": name, "connection_string": uri,
@@ -187,14 +168,7 @@ def run(home: Path, args: argparse.Namespace) -> None:
             assert status == 201, body
         wait_until(lambda: all(polled(base, token, name) for name in names),
                    "see every registered cluster's first poller round", 120, 0.5)
-        measure(base, token, names, server.pid, home, args)
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        measure(base, token, names, pid, home, args)
 
 
 def record_jobs(sessions: Any, names: list[str], count: int) -> None:
@@ -240,29 +214,6 @@ def store_history(sessions: Any, uri: str, user: str, password: str, source: str
                 values += sum(1 + len(node.values) for node in sample.nodes)
             session.commit()
     return values
-
-
-def request(base: str, path: str, token: str | None = None, body: dict[str, Any] | None = None,
-            form: dict[str, str] | None = None) -> tuple[int, Any]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    data = None
-    if body is not None:
-        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    elif form is not None:
-        data, headers["Content-Type"] = urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
-    try:
-        with urllib.request.urlopen(urllib.request.Request(base + path, data, headers), timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-    except OSError as exc:
-        return 0, str(exc)
-
-
-def login(base: str, password: str) -> str:
-    status, body = request(base, "/api/v1/auth/token", form={"username": ADMIN, "password": password})
-    assert status == 200, body
-    return str(body["access_token"])
 
 
 def polled(base: str, token: str, name: str) -> bool:
@@ -329,13 +280,6 @@ def wrk(base: str, paths: list[str], token: str, script: Path, args: argparse.Na
     line = next(line for line in completed.stdout.splitlines() if line.startswith("BENCH_RESULT "))
     result: dict[str, Any] = json.loads(line.removeprefix("BENCH_RESULT "))
     return result
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 if __name__ == "__main__":
