@@ -2,6 +2,8 @@
 // step, ticks, labels), and moving a chosen time by keyboard without ever landing outside a restorable window.
 // Times are milliseconds since the epoch; restorable times are whole seconds.
 
+import { dateTimeFormat } from "../lib/format";
+
 export interface Range {
   start: number;
   end: number;
@@ -85,7 +87,7 @@ export function ticksOf(domain: Range, step: number): number[] {
 /** A formatter for tick labels: seconds only when the step needs them, the date only when the span crosses days. */
 export function tickFormatter(step: number, domain: Range, locale: string, timeZone?: string): (time: number) => string {
   const crossesDays = new Date(domain.start).toDateString() !== new Date(domain.end).toDateString() || step >= DAY;
-  const format = new Intl.DateTimeFormat(locale === "ko" ? "ko-KR" : "en-CA", {
+  const format = dateTimeFormat(locale === "ko" ? "ko-KR" : "en-CA", {
     month: crossesDays ? "2-digit" : undefined,
     day: crossesDays ? "2-digit" : undefined,
     hour: step < DAY ? "2-digit" : undefined,

@@ -1,4 +1,4 @@
-import { ageOf, formatBytes, formatDateTime, formatDuration, formatNumber, formatTime } from "./format";
+import { ageOf, dateTimeFormat, formatBytes, formatDateTime, formatDuration, formatNumber, formatTime, numberFormat } from "./format";
 
 describe("formatBytes", () => {
   it("uses binary units with sensible precision", () => {
@@ -64,5 +64,15 @@ describe("ageOf", () => {
     expect(ageOf("2026-11-26T11:50:00Z", now)).toEqual({ unit: "minutes", count: 10 });
     expect(ageOf("2026-11-26T09:00:00Z", now)).toEqual({ unit: "hours", count: 3 });
     expect(ageOf("garbage", now)).toBeNull();
+  });
+});
+
+describe("formatters", () => {
+  it("are built once per locale and options", () => {
+    expect(numberFormat("en", { maximumFractionDigits: 1 })).toBe(numberFormat("en", { maximumFractionDigits: 1 }));
+    expect(numberFormat("en", { maximumFractionDigits: 1 })).not.toBe(numberFormat("ko", { maximumFractionDigits: 1 }));
+    const utc = dateTimeFormat("en-CA", { hour: "2-digit", timeZone: "UTC" });
+    expect(dateTimeFormat("en-CA", { hour: "2-digit", timeZone: "UTC" })).toBe(utc);
+    expect(dateTimeFormat("en-CA", { hour: "2-digit", timeZone: "Asia/Seoul" })).not.toBe(utc);
   });
 });

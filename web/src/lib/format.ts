@@ -2,6 +2,27 @@
 
 const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
 
+// Building an Intl formatter costs far more than using one (a table of 50 rows of dates would build 150): each
+// one is built once per locale and options, and kept.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The Intl.NumberFormat of `locale` and `options`, built once. */
+export function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let format = numberFormats.get(key);
+  if (!format) numberFormats.set(key, (format = new Intl.NumberFormat(locale, options)));
+  return format;
+}
+
+/** The Intl.DateTimeFormat of `locale` and `options`, built once. */
+export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let format = dateTimeFormats.get(key);
+  if (!format) dateTimeFormats.set(key, (format = new Intl.DateTimeFormat(locale, options)));
+  return format;
+}
+
 /** 1536 → "1.5 KiB"; null/undefined → "—". Binary units, as MongoDB's tools print sizes. */
 export function formatBytes(bytes: number | null | undefined, locale = "en"): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return "—";
@@ -12,14 +33,14 @@ export function formatBytes(bytes: number | null | undefined, locale = "en"): st
     unit += 1;
   }
   const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  const text = new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value);
+  const text = numberFormat(locale, { maximumFractionDigits: digits }).format(value);
   return `${bytes < 0 ? "-" : ""}${text} ${BYTE_UNITS[unit]}`;
 }
 
 /** A count with the language's grouping: 1234567 → "1,234,567"; null → "—". */
 export function formatNumber(value: number | null | undefined, locale = "en", fractionDigits = 0): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return "—";
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: fractionDigits }).format(value);
+  return numberFormat(locale, { maximumFractionDigits: fractionDigits }).format(value);
 }
 
 /** Seconds as the two largest units: 0.25 → "250 ms", 75 → "1m 15s", 90061 → "1d 1h"; null → "—". */
@@ -54,7 +75,7 @@ function formatInstant(
   if (!iso) return "—";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale === "ko" ? "ko-KR" : englishLocale, {
+  return dateTimeFormat(locale === "ko" ? "ko-KR" : englishLocale, {
     ...fields,
     hour: "2-digit",
     minute: "2-digit",

@@ -1,5 +1,5 @@
 // A chart's values and time ticks as operators read them, in the interface language.
-import { formatBytes, formatDuration, formatNumber } from "../../lib/format";
+import { dateTimeFormat, formatBytes, formatDuration, formatNumber } from "../../lib/format";
 import type { Unit } from "./charts";
 
 /** One value of a chart in its unit: "12.5/s", "42", "1.2s", "3.5 MiB"; no value is "—". */
@@ -24,5 +24,5 @@ export function formatTick(seconds: number, tickSpacing: number, locale = "en", 
     tickSpacing >= 86400
       ? { month: "2-digit", day: "2-digit", timeZone }
       : { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone, ...(tickSpacing < 60 ? { second: "2-digit" } : {}) };
-  return new Intl.DateTimeFormat(locale === "ko" ? "ko-KR" : "en-GB", options).format(new Date(seconds * 1000));
+  return dateTimeFormat(locale === "ko" ? "ko-KR" : "en-GB", options).format(new Date(seconds * 1000));
 }
