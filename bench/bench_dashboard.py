@@ -22,8 +22,10 @@ What is measured, and how:
   (first meaningful render), with the browser's first contentful paint beside it. The session cookie is set
   before the navigation (a login through the API), as for an operator who is already logged in;
 - navigation: click on a link of the header or of the cluster tabs, until the next page's content is there (its
-  table rows, chart canvas or form), read in the page as performance.now() before the click and when the content
-  appears (both inside the page, so the driver's round trips are not counted);
+  table rows, chart canvas or form), read in the page as performance.now() at the click and when the content
+  appears (both inside the page, so the driver's round trips are not counted). A second passes on each page
+  before the next click, as an operator reads it. The first visit of each page (its data not yet cached in the
+  page) is reported apart from the later ones;
 - update latency: a secondary is stopped (then started) through the API's node-stop (node-start) job while the
   topology page is open; the time from the request to the page showing the member's new state, and from the job's
   end (the process gone) to the page showing it. Both clocks are this machine's.
@@ -176,13 +178,14 @@ def report(timings: dict[str, Any]) -> None:
         print(f"  {kind:<5} first contentful paint  {summary([load['fcp_ms'] for load in loads])}")
         met = max(render) <= TARGETS["first_render_ms"]
         print(f"        target <= {TARGETS['first_render_ms']} ms (every load): {'met' if met else 'MISSED'}")
-    print("\nnavigation (ms from the click to the page's content):")
-    worst = 0.0
-    for step, values in timings["navigation"].items():
-        print(f"  {step:<28} {summary(values)}")
-        worst = max(worst, *values)
-    print(f"  target <= {TARGETS['navigation_ms']} ms (every click): "
-          f"{'met' if worst <= TARGETS['navigation_ms'] else 'MISSED'} (worst {worst:.0f} ms)")
+    print("\nnavigation (ms from the click to the page's content; first visit of each page, then the later ones):")
+    for label, pick in (("first visit", slice(0, 1)), ("later visits", slice(1, None))):
+        worst = 0.0
+        for step, values in timings["navigation"].items():
+            print(f"  {label:<12} {step:<24} {summary(values[pick])}")
+            worst = max(worst, *values[pick])
+        print(f"  {label:<12} target <= {TARGETS['navigation_ms']} ms (every click): "
+              f"{'met' if worst <= TARGETS['navigation_ms'] else 'MISSED'} (worst {worst:.0f} ms)")
     print("\nmember state change shown on the topology page (s):")
     worst = 0.0
     for change in ("down", "up"):

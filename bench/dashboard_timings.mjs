@@ -11,6 +11,7 @@ const BASE = process.env.BENCH_BASE_URL;
 const CLUSTER = process.env.BENCH_CLUSTER;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 4);
+const READING_MS = 1000;
 const FLAGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -104,7 +105,11 @@ async function navigation(browser) {
   await page.goto("/clusters");
   await page.evaluate(() => window.__when("clusters"));
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const [label, link, target] of steps) result[label].push(await clickTo(page, link, target));
+    for (const [label, link, target] of steps) {
+      // An operator looks at a page before the next click (and the browser fetches the other pages' code meanwhile).
+      await page.waitForTimeout(READING_MS);
+      result[label].push(await clickTo(page, link, target));
+    }
   }
   await context.close();
   return result;
