@@ -123,6 +123,32 @@ describe("ClustersPage", () => {
     expect(await screen.findByText(/No cluster is registered yet\. Deploy one/)).toBeInTheDocument();
   });
 
+  it("offers an administrator to watch a cluster deployed on the API's machine but not registered", async () => {
+    let listed = [e2eRow];
+    const deployment = (name: string) => ({ name, state: "running", server: "sandbox (mongosim 0.1)", processes: 11, running: 11, routers: "2/2" });
+    const calls = mockApi({
+      "GET /api/v1/auth/session": sessionAs("admin"),
+      "GET /api/v1/clusters": () => json({ data: listed, count: listed.length }),
+      "GET /api/v1/clusters/e2e": () => json(deployedDetail()),
+      "GET /api/v1/clusters/sandbox": () => json(deployedDetail({ name: "sandbox" })),
+      "GET /api/v1/deployments": () => json({ data: [deployment("e2e"), deployment("sandbox")], count: 2 }),
+      "POST /api/v1/clusters": () => {
+        listed = [e2eRow, clusterRow(deployedDetail({ name: "sandbox" }))];
+        return json(listed[1], 201);
+      },
+    });
+    renderRoutes(routes, "/clusters");
+    const section = within(await screen.findByTestId("deployed-unwatched"));
+    expect(section.getByText("sandbox")).toBeInTheDocument();
+    expect(section.getByText("sandbox (mongosim 0.1), 11 of 11 processes running")).toBeInTheDocument();
+    expect(section.queryByText("e2e")).not.toBeInTheDocument(); // already watched
+    await userEvent.click(section.getByRole("button", { name: "Watch sandbox" }));
+    expect(await screen.findByTestId("cluster-sandbox")).toBeInTheDocument();
+    const post = calls.find((call) => call.method === "POST");
+    expect(await post?.json()).toEqual({ deployed: "sandbox", auth_source: "admin", tls: false });
+    await waitFor(() => expect(screen.queryByTestId("deployed-unwatched")).not.toBeInTheDocument());
+  });
+
   it("lets an administrator register a cluster by connection string", async () => {
     let listed = [e2eRow];
     const calls = mockApi({

@@ -1,10 +1,12 @@
-// Every registered cluster at a glance: status, server (sandbox or MongoDB), source, members, alerts, reading age.
+// Every registered cluster at a glance: status, server (sandbox or MongoDB), source, members, alerts, reading age;
+// for administrators, the clusters deployed on the API's machine that are not watched yet, and registration.
 import { useQueries } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { clusterDetailQuery, useClusters } from "../../api/hooks/clusters";
 import { useSession } from "../../auth/session";
 import { QueryState } from "../../components/QueryState";
 import { ClusterCard } from "./ClusterCard";
+import { DeployedUnwatched } from "./DeployedUnwatched";
 import { RegisterClusterForm } from "./RegisterClusterForm";
 
 /** How often the overview asks for each cluster's detail. */
@@ -37,6 +39,7 @@ export default function ClustersPage() {
           )
         }
       </QueryState>
+      {can("admin") && clusters.data && <DeployedUnwatched registered={list.map((cluster) => cluster.name)} />}
       {can("admin") && <RegisterClusterForm />}
     </section>
   );

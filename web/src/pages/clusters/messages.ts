@@ -21,6 +21,12 @@ const en = {
   notRead: "Not read: {{error}}",
   problem: { set: "replica set", member: "member", router: "router" },
   openTopology: "Topology of {{name}}",
+  unwatched: {
+    title: "Deployed on this machine, not watched yet",
+    intro: "These clusters were deployed on the API's machine (with `mongo-admin cluster deploy`) but the platform does not watch them. Add one to see its topology, metrics and backups here.",
+    facts: "{{server}}, {{running}} of {{processes}} processes running",
+    add: "Watch {{name}}",
+  },
   register: {
     title: "Register a cluster by connection string",
     name: "Name",
@@ -61,6 +67,12 @@ export const clusters: Messages<typeof en> = {
     notRead: "읽지 못함: {{error}}",
     problem: { set: "레플리카 셋", member: "멤버", router: "라우터" },
     openTopology: "{{name}} 토폴로지",
+    unwatched: {
+      title: "이 서버에 배포되었지만 아직 관리하지 않는 클러스터",
+      intro: "API 서버에 `mongo-admin cluster deploy`로 배포되었지만 플랫폼이 아직 관리하지 않는 클러스터입니다. 추가하면 토폴로지, 메트릭, 백업을 여기에서 볼 수 있습니다.",
+      facts: "{{server}}, 프로세스 {{processes}}개 중 {{running}}개 실행 중",
+      add: "{{name}} 관리 시작",
+    },
     register: {
       title: "연결 문자열로 클러스터 등록",
       name: "이름",
