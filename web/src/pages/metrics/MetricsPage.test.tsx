@@ -2,10 +2,10 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { json, mockApi, renderPage } from "../../test/render";
 import { sessionOf } from "../../test/session";
-import FakePlot from "./fakeUplot";
+import FakePlot from "../../test/fakeUplot";
 import MetricsPage from "./MetricsPage";
 
-vi.mock("uplot", () => import("./fakeUplot"));
+vi.mock("uplot", () => import("../../test/fakeUplot"));
 
 const session = sessionOf("viewer", { username: "vera" });
 

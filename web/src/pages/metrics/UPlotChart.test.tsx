@@ -1,8 +1,8 @@
 import { render } from "@testing-library/react";
-import FakePlot from "./fakeUplot";
+import FakePlot from "../../test/fakeUplot";
 import { UPlotChart, type PlotOptions } from "./UPlotChart";
 
-vi.mock("uplot", () => import("./fakeUplot"));
+vi.mock("uplot", () => import("../../test/fakeUplot"));
 
 const options: PlotOptions = { series: [{}, { label: "inserts" }] };
 

@@ -1,5 +1,5 @@
 // For tests only: jsdom has no canvas (and uPlot asks matchMedia as it loads), so tests replace the uplot module
-// with this recorder of what the page asked of its plots: `vi.mock("uplot", () => import("./fakeUplot"))`.
+// with this recorder of what the page asked of its plots: `vi.mock("uplot", () => import("../../test/fakeUplot"))`.
 import type uPlot from "uplot";
 
 export default class FakePlot {
