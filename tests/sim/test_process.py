@@ -121,6 +121,8 @@ def test_startup_log_lines(tmp_path: Path) -> None:
     try:
         assert server.proc is not None
         assert pidfile.read_text() == f"{server.proc.pid}\n"
+        # The server accepts connections a moment before its "Waiting for connections" line (23016) is written.
+        wait_until(lambda: by_id(log_entries(server.logpath), 23016), "see 'Waiting for connections' logged")
         entries = log_entries(server.logpath)
         starting = by_id(entries, 4615611)[0]
         assert starting["c"] == "CONTROL" and starting["ctx"] == "initandlisten" and starting["svc"] == "S"
